@@ -1,0 +1,1 @@
+"""Who speaks: stakeholder and facilitator agents, their prompts and rubric, and the model factory."""

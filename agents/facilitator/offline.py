@@ -1,0 +1,174 @@
+"""Offline scoring: rubric signals and the board, turned into scores by fixed, readable rules.
+
+Deterministic for a given transcript. Each dimension adds up evidence of the behaviour its
+anchors describe into a raw number, then maps it onto 1-5 with the same cut points.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from agents.facilitator.outcome import concern_outcomes, missed_questions, verified_evidence
+from agents.facilitator.scorecard import DimensionScore, Evidence, Scorecard, rubric, weighted_overall
+from agents.facilitator.signals import FRAMING_SIGNALS, Signals, read_signals
+from agents.guard import scorer_directed_sentences
+from agents.matching import concepts
+from agents.reading import scenario_index
+from agents.transcript import person_turns
+from scenarios import DIMENSIONS, Dimension, Scenario
+
+CUTS = (1.0, 2.0, 3.0, 4.0)  # raw >= cut[i] earns score i + 2
+_CAUSAL = re.compile(
+    r"\b(because|so that|so we|so users|since|in order to|which (means|keeps|lets)|to keep|to avoid|that way)\b", re.I
+)
+_COMPONENT_CONCEPTS = {"storage", "queue", "cache", "notification", "device", "offline", "security"}
+_COMPONENT_WORDS = re.compile(
+    r"\b(gateway|service|api|backend|server|client|database|store|queue|cache|worker|pipeline|sync|cdn|search|"
+    r"index|load balancer|websocket|socket|notification|push|ledger|meter\w*|scheduler|auth\w*|webhook|event)s?\b",
+    re.I,
+)
+_FRAMING_LABEL = {
+    "framing_users": "who the users are and how they experience it",
+    "framing_scale": "the expected scale",
+    "framing_metrics": "the metrics that define success",
+    "framing_constraints": "time, budget and team constraints",
+}
+
+
+@dataclass
+class _Judgement:
+    raw: float
+    rationale: str
+    evidence: list[tuple[int, str]]
+    cap: int = 5
+
+
+def score_offline(scenario: Scenario, transcript: list[dict], board: dict[str, dict], revealed: list[str]) -> Scorecard:
+    """The offline facilitator's scorecard for a finished (or interrupted) meeting."""
+    turns = person_turns(transcript)
+    sig = read_signals(turns)
+    words = [len(text.split()) for _, text in sig.turns]
+    terse = bool(words) and sum(words) / len(words) < 12  # one-liners cannot show much of anything
+
+    judged = {
+        "framing": _framing(scenario, sig, revealed),
+        "systems": _systems(sig),
+        "tradeoffs": _tradeoffs(sig),
+        "alignment": _alignment(scenario, sig, board),
+        "collaboration": _collaboration(scenario, sig, board, turns),
+    }
+    anchors = rubric()
+    dims: dict[Dimension, DimensionScore] = {}
+    for d in DIMENSIONS:
+        j = judged[d]
+        raw = j.raw * (0.6 if terse else 1.0)
+        score = min(j.cap, 1 + sum(raw >= c for c in CUTS))
+        evidence = verified_evidence([Evidence(turn=t, quote=q) for t, q in j.evidence], turns, limit=3)
+        dims[d] = DimensionScore(score=score, rationale=j.rationale, evidence=evidence, anchor=anchors[d].anchor(score))
+    overall = weighted_overall({d: s.score for d, s in dims.items()}, scenario.rubric_emphasis)
+    return Scorecard(
+        engine="offline",
+        overall=overall,
+        dimensions=dims,
+        strengths=[f"{anchors[d].name}: {dims[d].rationale}" for d in DIMENSIONS if dims[d].score >= 4],
+        improvements=[_advice(d, judged[d], sig) for d in DIMENSIONS if dims[d].score <= 3],
+        missed_questions=missed_questions(scenario, revealed),
+        concerns=concern_outcomes(scenario, board),
+        ignored=[s for _, text in turns for s in scorer_directed_sentences(text)],
+    )
+
+
+def _framing(scenario: Scenario, sig: Signals, revealed: list[str]) -> _Judgement:
+    asked = [s for s in FRAMING_SIGNALS if sig.of(s)]
+    early = any(t <= 2 for s in asked for t in sig.turns_with(s))
+    total = sum(len(s.facts) for s in scenario.stakeholders)
+    share = len(revealed) / total if total else 0
+    raw = len(asked) * 0.8 + (0.5 if early else 0) + share * 2.5
+    covered = ", ".join(_FRAMING_LABEL[s] for s in asked) or "none of the boundaries"
+    rationale = (
+        f"Asked about {covered}{' early' if early else ''}; learned {len(revealed)} of {total} facts the room held."
+    )
+    return _Judgement(raw, rationale, [hit for s in asked for hit in sig.of(s)[:1]])
+
+
+def _systems(sig: Signals) -> _Judgement:
+    sketch = sig.of("systems")
+    reasoned = [h for h in sketch if _CAUSAL.search(h[1])]
+    components = {m.lower() for _, text in sig.turns for m in _COMPONENT_WORDS.findall(text)}
+    components |= {c for _, text in sig.turns for c in concepts(text) if c in _COMPONENT_CONCEPTS}
+    depth = sig.of("depth")
+    brought_in = [
+        h for h in sig.of("collaboration") if re.search(r"\b(bring in|loop in|pull in|pair with|consult)\b", h[1], re.I)
+    ]
+    lecture = max(0, len(depth) - len(reasoned))
+    raw = min(2.0, len(sketch) * 0.5) + min(1.5, len(reasoned) * 0.5) + min(1.0, len(components) / 5)
+    raw += 0.5 if brought_in else 0
+    raw -= 0.5 * lecture
+    rationale = (
+        f"{len(sketch)} sentences sketch the system, {len(reasoned)} of them with a reason; "
+        f"{len(components)} kinds of component named"
+        + (f"; {len(depth)} dive into implementation detail" if depth else "")
+        + ("; brings in the right expert" if brought_in else "")
+        + "."
+    )
+    return _Judgement(raw, rationale, reasoned[:2] + [h for h in sketch if h not in reasoned][:1])
+
+
+def _tradeoffs(sig: Signals) -> _Judgement:
+    named, decided = sig.of("tradeoff"), sig.of("decision")
+    raw = min(2.5, len(named) * 0.9) + min(2.0, len(decided) * 0.8)
+    cap = 5 if named and decided else 3 if (named or decided) else 1
+    rationale = f"Named {len(named)} trade-offs and made {len(decided)} clear decisions" + (
+        "." if named and decided else "; " + ("never decided." if named else "decided without weighing alternatives.")
+    )
+    return _Judgement(raw, rationale, named[:2] + decided[:1], cap)
+
+
+def _alignment(scenario: Scenario, sig: Signals, board: dict[str, dict]) -> _Judgement:
+    tied = sig.of("alignment")
+    business = [c.id for c in scenario.stakeholder("business").concerns]
+    resolved = [cid for cid in business if board.get(cid, {}).get("status") == "resolved"]
+    numbers = [
+        t for t, text in sig.turns if re.search(r"\d+\s*(%|ms|k\b|m\b|million|users|seconds|\$)|\$\s*\d", text, re.I)
+    ]
+    raw = min(3.0, len(tied) * 0.75) + 0.6 * len(resolved) + (0.5 if numbers else 0)
+    rationale = (
+        f"{len(tied)} choices tied to users, metrics or cost; {len(resolved)} of the business lead's "
+        f"{len(business)} concerns settled" + ("; uses numbers." if numbers else ".")
+    )
+    return _Judgement(raw, rationale, tied[:3])
+
+
+def _collaboration(
+    scenario: Scenario, sig: Signals, board: dict[str, dict], turns: list[tuple[int, str]]
+) -> _Judgement:
+    index = scenario_index(scenario)
+    addressed = {role for _, text in sig.turns for role in index.addressed(text)}
+    leading = sig.of("collaboration")
+    raised = [c for c in board.values() if c["status"] != "unraised"]
+    resolved = [c for c in raised if c["status"] == "resolved"]
+    escalated = [c for c in raised if c["status"] == "escalated"]
+    agreeable = {t for t, s in sig.of("agreeable") if len(s.split()) < 14}
+    closes = bool(sig.turns) and any(t == sig.turns[-1][0] for t, _ in [*sig.of("decision"), *leading])
+    raw = 0.6 * len(addressed) + min(1.5, 0.4 * len(leading)) + (1.5 * len(resolved) / len(raised) if raised else 0)
+    raw += 0.5 if closes else 0
+    raw -= 0.5 * len(escalated) + (0.5 * len(agreeable) if len(agreeable) * 2 >= max(1, len(turns)) else 0)
+    rationale = (
+        f"Spoke to {len(addressed)} of 3 stakeholders directly; settled {len(resolved)} of {len(raised)} concerns "
+        f"raised ({len(escalated)} escalated)"
+        + ("; closed with a decision or next steps." if closes else "; no clear close.")
+    )
+    return _Judgement(raw, rationale, leading[:3])
+
+
+def _advice(d: str, j: _Judgement, sig: Signals) -> str:
+    if d == "framing":
+        missing = [_FRAMING_LABEL[s] for s in FRAMING_SIGNALS if not sig.of(s)]
+        return "Before designing, ask about " + (", ".join(missing) or "the facts each stakeholder holds") + "."
+    return {
+        "systems": "Sketch the main components and say why each is there; leave internals to the engineers you bring in.",
+        "tradeoffs": "Name the trade-off (speed vs cost, consistency vs availability, ...), weigh it, and make a call.",
+        "alignment": "Tie each choice to a user need, a metric or a cost - with numbers where you have them.",
+        "collaboration": "Answer each stakeholder's concern by name, and close with a decision, owners and next steps.",
+    }[d]

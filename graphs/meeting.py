@@ -1,0 +1,134 @@
+"""The meeting graph: open -> ask_user -> route -> stakeholders (parallel) -> settle -> ... -> score."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import Send, interrupt
+
+from agents.board import all_settled, apply_turn, new_board
+from agents.engines import Engines
+from agents.facilitator import closing_text, opening_text
+from agents.reading import read_turn
+from agents.routing import route_speakers
+from agents.stakeholder import StakeholderContext
+from agents.transcript import Turn
+from graphs.state import MeetingState, StakeholderTask
+from scenarios import Scenario
+
+FACILITATOR = "Facilitator"
+PERSON = "You"
+
+
+def build_meeting_graph(engines: Engines, scenario_of: Callable[[str], Scenario], checkpointer=None):
+    """Compile the meeting graph. ``scenario_of`` looks a scenario up by id."""
+
+    def open_meeting(state: MeetingState) -> MeetingState:
+        scenario = scenario_of(state["scenario_id"])
+        opening = Turn(round=0, speaker=FACILITATOR, role="facilitator", text=opening_text(scenario), intent="open")
+        return {
+            "transcript": [opening.model_dump()],
+            "board": new_board(scenario),
+            "round": 0,
+            "round_limit": state.get("round_limit") or scenario.round_limit,
+            "phase": "meeting",
+            "end_reason": None,
+            "scorecard": None,
+        }
+
+    def ask_user(state: MeetingState) -> MeetingState:
+        # interrupt() re-runs this node on resume: nothing may come before it.
+        reply = interrupt({"round": state["round"] + 1, "round_limit": state["round_limit"]})
+        if reply.get("wrap_up"):
+            return {"end_reason": "wrap_up"}
+        turn = Turn(round=state["round"] + 1, speaker=PERSON, role="person", text=reply["text"], intent="turn")
+        return {"transcript": [turn.model_dump()], "round": turn.round}
+
+    def route(state: MeetingState) -> MeetingState:
+        scenario = scenario_of(state["scenario_id"])
+        reading = _reading(scenario, state)
+        speakers = route_speakers(scenario, state["board"], reading)
+        return {"speakers": [{"role": s.role, "reason": s.reason} for s in speakers]}
+
+    def fan_out(state: MeetingState) -> list[Send] | str:
+        sends = [
+            Send("stakeholder", {**state, "speaker": s["role"], "slot": i + 1}) for i, s in enumerate(state["speakers"])
+        ]
+        return sends or "settle"
+
+    def stakeholder(task: StakeholderTask) -> MeetingState:
+        scenario = scenario_of(task["scenario_id"])
+        person = scenario.stakeholder(task["speaker"])
+        reading = _reading(scenario, task)
+        ctx = StakeholderContext(
+            scenario=scenario,
+            stakeholder=person,
+            transcript=task["transcript"],
+            board=task["board"],
+            revealed=task["revealed"],
+            round=task["round"],
+            reading=reading.by_role[person.role],
+            quote_for=reading.quote_for,
+        )
+        reply, usage = engines.stakeholder(task["engine"]).respond(ctx)
+        turn = Turn(
+            round=task["round"],
+            slot=task["slot"],
+            speaker=person.name,
+            role=person.role,
+            text=reply.text,
+            intent=reply.intent,
+            concern_ids=reply.concern_ids,
+            fact_ids=reply.facts_revealed,
+        )
+        return {
+            "transcript": [turn.model_dump()],
+            "board": apply_turn(task["board"], reply, task["round"]),
+            "revealed": reply.facts_revealed,
+            "usage": usage,
+        }
+
+    def settle(state: MeetingState) -> MeetingState:
+        if all_settled(state["board"]):
+            return {"end_reason": "settled"}
+        if state["round"] >= state["round_limit"]:
+            return {"end_reason": "round_limit"}
+        return {}
+
+    def score(state: MeetingState) -> MeetingState:
+        scenario = scenario_of(state["scenario_id"])
+        card, usage = engines.score(
+            state["engine"], scenario, state["transcript"], state["board"], state.get("revealed", [])
+        )
+        closing = Turn(
+            round=state["round"] + 1,
+            speaker=FACILITATOR,
+            role="facilitator",
+            text=closing_text(card.overall, state.get("end_reason") or ""),
+            intent="close",
+        )
+        return {"scorecard": card.model_dump(), "phase": "done", "transcript": [closing.model_dump()], "usage": usage}
+
+    graph = StateGraph(MeetingState)
+    graph.add_node("open", open_meeting)
+    graph.add_node("ask_user", ask_user)
+    graph.add_node("route", route)
+    graph.add_node("stakeholder", stakeholder)
+    graph.add_node("settle", settle)
+    graph.add_node("score", score)
+    graph.add_edge(START, "open")
+    graph.add_edge("open", "ask_user")
+    graph.add_conditional_edges("ask_user", lambda s: "score" if s.get("end_reason") else "route", ["score", "route"])
+    graph.add_conditional_edges("route", fan_out, ["stakeholder", "settle"])
+    graph.add_edge("stakeholder", "settle")
+    graph.add_conditional_edges(
+        "settle", lambda s: "score" if s.get("end_reason") else "ask_user", ["score", "ask_user"]
+    )
+    graph.add_edge("score", END)
+    return graph.compile(checkpointer=checkpointer)
+
+
+def _reading(scenario: Scenario, state: MeetingState):
+    person = [t["text"] for t in state["transcript"] if t["role"] == "person"]
+    return read_turn(scenario, state["board"], state.get("revealed", []), person[-1], earlier=person[:-1])

@@ -1,0 +1,41 @@
+"""Scenario format and library: what a practice meeting is about. Imports nothing of ours."""
+
+from scenarios.loader import (
+    LIBRARY_DIR,
+    MAX_SCENARIO_BYTES,
+    ScenarioError,
+    ScenarioIssue,
+    load_library,
+    load_scenario,
+    parse_scenario,
+)
+from scenarios.schema import (
+    DIMENSIONS,
+    ROLES,
+    Concern,
+    Dimension,
+    Fact,
+    Role,
+    RubricEmphasis,
+    Scenario,
+    Stakeholder,
+)
+
+__all__ = [
+    "DIMENSIONS",
+    "LIBRARY_DIR",
+    "MAX_SCENARIO_BYTES",
+    "ROLES",
+    "Concern",
+    "Dimension",
+    "Fact",
+    "Role",
+    "RubricEmphasis",
+    "Scenario",
+    "ScenarioError",
+    "ScenarioIssue",
+    "Stakeholder",
+    "load_library",
+    "load_scenario",
+    "parse_scenario",
+]

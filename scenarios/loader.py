@@ -1,0 +1,175 @@
+"""Load scenario YAML files with errors a person can act on: file, field path, line, expectation.
+
+PyYAML's composer keeps the line of every node, so a pydantic error location such as
+``stakeholders.1.concerns.0.pushback`` can be traced back to the line that holds it (or, when
+the field is missing, to the mapping that should hold it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from scenarios.schema import Scenario
+
+MAX_SCENARIO_BYTES = 256 * 1024
+LIBRARY_DIR = Path(__file__).parent / "library"
+
+
+@dataclass(frozen=True)
+class ScenarioIssue:
+    """One thing wrong with a scenario file."""
+
+    field: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" if self.line else "file"
+        field = f" {self.field}:" if self.field else ""
+        return f"{where}:{field} {self.message}"
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be used, with every issue found in it."""
+
+    def __init__(self, source: str, issues: Sequence[ScenarioIssue]):
+        self.source = source
+        self.issues = list(issues)
+        lines = "\n".join(f"  {source}: {issue}" for issue in self.issues)
+        super().__init__(f"invalid scenario {source}:\n{lines}")
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate one scenario file; raise ScenarioError naming file, field and line."""
+    path = Path(path)
+    source = str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ScenarioError(source, [ScenarioIssue("", None, f"cannot read file: {exc.strerror}")]) from exc
+    if size > MAX_SCENARIO_BYTES:
+        raise ScenarioError(
+            source,
+            [ScenarioIssue("", None, f"file is {size:,} bytes; a scenario may be at most {MAX_SCENARIO_BYTES:,}")],
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(source, [ScenarioIssue("", None, "file is not UTF-8 text")]) from exc
+    return parse_scenario(text, source)
+
+
+def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
+    """Validate scenario YAML text; ``source`` names it in errors (a path, or an upload's name)."""
+    if len(text.encode("utf-8")) > MAX_SCENARIO_BYTES:
+        raise ScenarioError(
+            source, [ScenarioIssue("", None, f"text is over {MAX_SCENARIO_BYTES:,} bytes, the most a scenario may be")]
+        )
+    if not text.strip():
+        raise ScenarioError(
+            source, [ScenarioIssue("", None, "file is empty; expected a YAML mapping with id, title, ...")]
+        )
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(source, [ScenarioIssue("", line, f"not valid YAML: {problem}")]) from exc
+    if root is None:
+        raise ScenarioError(source, [ScenarioIssue("", None, "file holds no YAML document")])
+    if not isinstance(root, yaml.MappingNode):
+        raise ScenarioError(
+            source,
+            [ScenarioIssue("", root.start_mark.line + 1, "expected a mapping (id: ..., title: ...) at the top level")],
+        )
+    duplicates = list(_duplicate_keys(root, ()))
+    if duplicates:
+        raise ScenarioError(source, duplicates)
+    data = yaml.safe_load(text)
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(source, [_issue_from(error, root) for error in exc.errors()]) from exc
+
+
+def load_library(extra_dirs: Iterable[str | Path] = ()) -> dict[str, Scenario]:
+    """Every scenario in the built-in library and in ``extra_dirs``, by id.
+
+    Two files with the same scenario id are an error naming both files.
+    """
+    found: dict[str, tuple[Path, Scenario]] = {}
+    for directory in (LIBRARY_DIR, *map(Path, extra_dirs)):
+        for path in sorted(directory.glob("*.y*ml")):
+            scenario = load_scenario(path)
+            if scenario.id in found:
+                first = found[scenario.id][0]
+                raise ScenarioError(
+                    str(path), [ScenarioIssue("id", None, f"scenario id '{scenario.id}' is already used by {first}")]
+                )
+            found[scenario.id] = (path, scenario)
+    return {sid: scenario for sid, (_, scenario) in found.items()}
+
+
+def _duplicate_keys(node: yaml.Node, path: tuple) -> Iterable[ScenarioIssue]:
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            name = key.value
+            if name in seen:
+                yield ScenarioIssue(
+                    _dotted((*path, name)), key.start_mark.line + 1, f"key '{name}' appears twice in the same mapping"
+                )
+            seen.add(name)
+            yield from _duplicate_keys(value, (*path, name))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from _duplicate_keys(item, (*path, index))
+
+
+def _issue_from(error: dict, root: yaml.Node) -> ScenarioIssue:
+    loc = tuple(part for part in error["loc"] if not _is_pydantic_tag(part))
+    node, key_node = _locate(root, loc)
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        line = key_node.start_mark.line + 1 if key_node else None
+        return ScenarioIssue(_dotted(loc), line, "unknown key; check its spelling against the scenario format")
+    line = node.start_mark.line + 1 if node is not None else None
+    if kind == "missing":
+        return ScenarioIssue(_dotted(loc), line, "required field is missing")
+    message = error["msg"].removeprefix("Value error, ")
+    if "input" in error and kind.endswith("_type"):
+        message += f" (got {type(error['input']).__name__}: {error['input']!r:.60})"
+    return ScenarioIssue(_dotted(loc), line, message)
+
+
+def _locate(root: yaml.Node, loc: tuple) -> tuple[yaml.Node | None, yaml.Node | None]:
+    """The deepest node along ``loc`` and, if the last step was a mapping key, that key's node."""
+    node, key_node = root, None
+    for part in loc:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if k.value == str(part):
+                    child, key_node = v, k
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            child, key_node = node.value[part], None
+        if child is None:
+            return node, None
+        node = child
+    return node, key_node
+
+
+def _is_pydantic_tag(part: object) -> bool:
+    # pydantic inserts union member names ("str", "function-after[...]") into some locations.
+    return isinstance(part, str) and ("[" in part or part in {"str", "int", "float", "list", "dict"})
+
+
+def _dotted(loc: tuple) -> str:
+    return ".".join(str(part) for part in loc)

@@ -1,0 +1,156 @@
+"""The scenario format: the single source of truth for a scenario YAML file.
+
+A scenario is a meeting a person can practise: the brief they are given, the company around it,
+and three stakeholders (engineering, design, business). Each stakeholder holds
+
+* **facts** - things it knows and says only when someone asks a fitting question. This is how
+  the meeting rewards framing: the candidate learns that the scale is 100 million users only by
+  asking about scale.
+* **concerns** - challenges it raises. Each says what a satisfying answer must address and how
+  the stakeholder pushes back on a weak one.
+
+Every docstring and field description here doubles as the format's documentation; see
+``scenarios/library/chat_system.yaml`` for a worked example.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+Role = Literal["engineering", "design", "business"]
+ROLES: tuple[Role, ...] = ("engineering", "design", "business")
+
+Dimension = Literal["framing", "systems", "tradeoffs", "alignment", "collaboration"]
+DIMENSIONS: tuple[Dimension, ...] = ("framing", "systems", "tradeoffs", "alignment", "collaboration")
+
+Difficulty = Literal["easy", "medium", "hard"]
+Severity = Literal["low", "medium", "high"]
+
+Slug = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$"),
+    Field(description="lower-case letters, digits and dashes, e.g. `message-scale`"),
+]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=300)]
+
+
+class _Card(BaseModel):
+    """Base for every part of the format: unknown keys and loose types are errors, not guesses."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Fact(_Card):
+    """Something a stakeholder knows and reveals only when the person asks a fitting question."""
+
+    id: Slug
+    text: Text = Field(description="What the stakeholder says when the fact is revealed, in their voice.")
+    unlocked_by: list[Phrase] = Field(
+        min_length=1,
+        description="Question topics that unlock the fact, as short phrases "
+        "(e.g. 'expected scale', 'how many users'). Matching is by meaning, not exact words.",
+    )
+
+
+class Concern(_Card):
+    """A challenge a stakeholder raises, with what a satisfying answer must address."""
+
+    id: Slug
+    challenge: Text = Field(description="What the stakeholder says when raising the concern.")
+    must_address: list[Phrase] = Field(
+        min_length=1,
+        description="Points a satisfying answer covers; most of them must be addressed to resolve it.",
+    )
+    pushback: Text = Field(description="What the stakeholder says when an answer falls short.")
+    acknowledgement: Text | None = Field(
+        default=None, description="Optional: what the stakeholder says once satisfied."
+    )
+    severity: Severity = Field(default="medium", description="How much an unresolved concern matters.")
+
+
+class Stakeholder(_Card):
+    """One person in the room: who they are, what they want, what they know, what worries them."""
+
+    role: Role
+    name: Phrase
+    title: Phrase
+    personality: Text = Field(description="Temperament and what they care about, for the persona.")
+    speaking_style: Text = Field(description="How they talk: terse, warm, numbers-first, ...")
+    goals: list[Phrase] = Field(min_length=1)
+    facts: list[Fact] = Field(min_length=1)
+    concerns: list[Concern] = Field(min_length=1)
+
+
+class RubricEmphasis(_Card):
+    """Relative weights of the five rubric dimensions in the overall score (all default to 1)."""
+
+    framing: float = Field(default=1.0, ge=0, le=5)
+    systems: float = Field(default=1.0, ge=0, le=5)
+    tradeoffs: float = Field(default=1.0, ge=0, le=5)
+    alignment: float = Field(default=1.0, ge=0, le=5)
+    collaboration: float = Field(default=1.0, ge=0, le=5)
+
+    @model_validator(mode="after")
+    def _not_all_zero(self) -> RubricEmphasis:
+        if sum(self.weights().values()) <= 0:
+            raise ValueError("at least one dimension needs a weight above 0")
+        return self
+
+    def weights(self) -> dict[Dimension, float]:
+        return {d: getattr(self, d) for d in DIMENSIONS}
+
+
+class Scenario(_Card):
+    """A practice meeting: the brief, the company, and the three stakeholders."""
+
+    id: Slug
+    title: Phrase
+    brief: Text = Field(description="The prompt the candidate gets, e.g. 'Design a chat system.'")
+    context: Text = Field(description="Company context every stakeholder shares.")
+    difficulty: Difficulty = "medium"
+    round_limit: int = Field(default=8, ge=2, le=30, description="Most turns the person gets.")
+    rubric_emphasis: RubricEmphasis = Field(default_factory=RubricEmphasis)
+    stakeholders: list[Stakeholder] = Field(
+        min_length=3, max_length=3, description="Exactly one engineering, one design, one business lead."
+    )
+
+    @model_validator(mode="after")
+    def _one_per_role_and_unique_ids(self) -> Scenario:
+        roles = [s.role for s in self.stakeholders]
+        missing = [r for r in ROLES if r not in roles]
+        if missing:
+            raise ValueError(
+                f"needs one stakeholder per role; missing: {', '.join(missing)} (found: {', '.join(roles)})"
+            )
+        seen: dict[str, str] = {}
+        for s in self.stakeholders:
+            for kind, items in (("fact", s.facts), ("concern", s.concerns)):
+                for item in items:
+                    where = f"{s.role} {kind}"
+                    if item.id in seen:
+                        raise ValueError(
+                            f"duplicate id '{item.id}': used by {seen[item.id]} and {where}; "
+                            "fact and concern ids must be unique within a scenario"
+                        )
+                    seen[item.id] = where
+        return self
+
+    def stakeholder(self, role: str) -> Stakeholder:
+        return next(s for s in self.stakeholders if s.role == role)
+
+    def concern(self, concern_id: str) -> tuple[Stakeholder, Concern]:
+        for s in self.stakeholders:
+            for c in s.concerns:
+                if c.id == concern_id:
+                    return s, c
+        raise KeyError(concern_id)
+
+    def fact(self, fact_id: str) -> tuple[Stakeholder, Fact]:
+        for s in self.stakeholders:
+            for f in s.facts:
+                if f.id == fact_id:
+                    return s, f
+        raise KeyError(fact_id)
