@@ -15,7 +15,7 @@ StructuredOutputMethod = Literal["function_calling", "json_schema", "json_mode"]
 class Settings(BaseSettings):
     """Everything that can be configured. Environment names are ``ROUNDTABLE_<FIELD>`` unless noted."""
 
-    model_config = SettingsConfigDict(env_prefix="ROUNDTABLE_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="ROUNDTABLE_", env_file=".env", extra="ignore", populate_by_name=True)
 
     engine: Engine | None = Field(
         default=None,

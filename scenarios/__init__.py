@@ -20,12 +20,14 @@ from scenarios.schema import (
     Scenario,
     Stakeholder,
 )
+from scenarios.script import CandidateScript, load_script
 
 __all__ = [
     "DIMENSIONS",
     "LIBRARY_DIR",
     "MAX_SCENARIO_BYTES",
     "ROLES",
+    "CandidateScript",
     "Concern",
     "Dimension",
     "Fact",
@@ -37,5 +39,6 @@ __all__ = [
     "Stakeholder",
     "load_library",
     "load_scenario",
+    "load_script",
     "parse_scenario",
 ]

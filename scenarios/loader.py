@@ -10,14 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from scenarios.schema import Scenario
 
 MAX_SCENARIO_BYTES = 256 * 1024
 LIBRARY_DIR = Path(__file__).parent / "library"
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -66,14 +68,17 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
     """Validate scenario YAML text; ``source`` names it in errors (a path, or an upload's name)."""
+    return validate_yaml(Scenario, text, source)
+
+
+def validate_yaml(model: type[M], text: str, source: str) -> M:
+    """Parse YAML text into ``model``; every problem becomes a ScenarioIssue with its line."""
     if len(text.encode("utf-8")) > MAX_SCENARIO_BYTES:
         raise ScenarioError(
-            source, [ScenarioIssue("", None, f"text is over {MAX_SCENARIO_BYTES:,} bytes, the most a scenario may be")]
+            source, [ScenarioIssue("", None, f"text is over {MAX_SCENARIO_BYTES:,} bytes, the most allowed")]
         )
     if not text.strip():
-        raise ScenarioError(
-            source, [ScenarioIssue("", None, "file is empty; expected a YAML mapping with id, title, ...")]
-        )
+        raise ScenarioError(source, [ScenarioIssue("", None, "file is empty; expected a YAML mapping")])
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
@@ -86,14 +91,14 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
     if not isinstance(root, yaml.MappingNode):
         raise ScenarioError(
             source,
-            [ScenarioIssue("", root.start_mark.line + 1, "expected a mapping (id: ..., title: ...) at the top level")],
+            [ScenarioIssue("", root.start_mark.line + 1, "expected a mapping (key: value, ...) at the top level")],
         )
     duplicates = list(_duplicate_keys(root, ()))
     if duplicates:
         raise ScenarioError(source, duplicates)
     data = yaml.safe_load(text)
     try:
-        return Scenario.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(source, [_issue_from(error, root) for error in exc.errors()]) from exc
 

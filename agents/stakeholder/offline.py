@@ -48,7 +48,13 @@ class OfflineStakeholder:
             still_open.append(cid)
             missing = [p for i, p in enumerate(concern.must_address) if i not in covered]
             # pressed when spoken to, or when routed in only because this concern is still open
-            kind = "pushback" if cid in reading.concerns_touched else "press" if reading.addressed or not reading.involved else None
+            kind = (
+                "pushback"
+                if cid in reading.concerns_touched
+                else "press"
+                if reading.addressed or not reading.involved
+                else None
+            )
             if kind and not reply.pushed_back:
                 reply.pushed_back.append(cid)
                 text = _say(ctx, kind, cid, quote=quote, pushback=concern.pushback, points=_join(missing))

@@ -1,0 +1,1 @@
+"""Every human-facing interface: the terminal CLI (and, later, the Streamlit app)."""
