@@ -16,7 +16,7 @@ _PATTERNS = [
     r"\bignore\b.{0,40}\b(rubric|instruction|instructions|prompt|rules|previous|above|scor\w*)\b",
     r"\b(disregard|override|forget)\b.{0,40}\b(rubric|instruction|instructions|prompt|rules|scor\w*)\b",
     r"\b(score|rate|grade|mark|give|award)\s+(me|this|my|the candidate|them)\b.{0,30}\b([1-5]|five|full|max\w*|top|perfect|high\w*)\b",
-    r"\b(scor\w*|grade|rating|rubric|scorecard|evaluat\w*|facilitator|judge|assessor)\b.{0,60}\b(5|five)\s*(/|out of)\s*5\b",
+    r"\b(scor\w*|grade|rating|rubric|scorecard|evaluat\w*|facilitator|judge|assessor)\b.{0,60}(?<![\d.])\b(5|five)\s*(/|out of)\s*5\b",
     r"(?<![\d.])\b(5|five)\s*(/|out of)\s*5\b",
     r"^\W*(dear\s+)?(facilitator|scorer|evaluator|grader|assessor|judge|assistant|ai|model|llm)\s*[:,]",
     r"^\s*(system|assistant|developer|admin)\s*(message|prompt|note|override)?\s*[:>\]]",

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import pytest
+from langgraph.checkpoint.memory import InMemorySaver
+
+from agents.engines import Engines
+from agents.settings import Settings
+from graphs import Meetings
+from scenarios import load_library
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch, tmp_path):
+    """No test reads the developer's keys, .env or session store."""
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ROUNDTABLE_ENGINE", "ROUNDTABLE_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ROUNDTABLE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def library():
+    return load_library()
+
+
+@pytest.fixture
+def offline(library, tmp_path) -> Meetings:
+    settings = Settings(engine="offline", data_dir=tmp_path / "data")
+    return Meetings(settings, checkpointer=InMemorySaver(), scenarios=library)
+
+
+def llm_meetings(library, model, tmp_path, **settings) -> Meetings:
+    s = Settings(engine="llm", structured_output="function_calling", data_dir=tmp_path / "data", **settings)
+    return Meetings(
+        s, engines=Engines(s, model_factory=lambda _: model), checkpointer=InMemorySaver(), scenarios=library
+    )
+
+
+def play(meetings: Meetings, scenario_id: str, turns: list[str]):
+    """Hold a whole meeting with scripted turns and wrap up; returns the final view."""
+    view = meetings.start(scenario_id)
+    for text in turns:
+        if view.phase == "done":
+            break
+        view = meetings.send(view.session_id, text)
+    return meetings.finish(view.session_id)

@@ -1,0 +1,81 @@
+"""A fake chat model for the LLM engine's logic: scripted tool calls, chosen by who is being asked.
+
+``with_structured_output(method="function_calling")`` binds the schema as a tool and parses the
+reply's tool call; this fake returns itself from ``bind_tools`` and answers with a tool call
+built by ``answer(messages)``. Under parallel ``Send`` it answers by the role in the prompt,
+never from one shared iterator.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+
+Answer = Callable[[list[BaseMessage]], tuple[str, dict]]
+
+
+def default_answer(messages: list[BaseMessage]) -> tuple[str, dict]:
+    system = str(messages[0].content)
+    if system.startswith("You are the facilitator"):
+        turn = re.search(r'<turn n="1">(.*?)</turn>', str(messages[1].content), re.S)
+        first = turn.group(1).split("\n")[0][:40] if turn else "nothing"
+        dim = {"score": 4, "rationale": "Asked about scale early.", "evidence": [{"turn": 1, "quote": first}]}
+        bogus = {"score": 5, "rationale": "Invented.", "evidence": [{"turn": 1, "quote": "words never said"}]}
+        return "RubricJudgement", {
+            "framing": dim,
+            "systems": bogus,
+            "tradeoffs": {"score": 3, "rationale": "Named one trade-off.", "evidence": []},
+            "alignment": {"score": 3, "rationale": "Some ties to metrics.", "evidence": []},
+            "collaboration": {"score": 4, "rationale": "Engaged the room.", "evidence": []},
+            "strengths": ["Framing"],
+            "improvements": ["Decide sooner"],
+        }
+    role = re.search(r"You are the (\w+) lead", system).group(1)
+    facts = re.findall(
+        r"^- \[([a-z0-9-]+)\]", system.split("Facts you may share now")[1].split("Facts already")[0], re.M
+    )
+    return "StakeholderTurn", {
+        "text": f"[{role}] Here is what I know.",
+        "intent": "answer",
+        "facts_revealed": [*facts, "a-fact-that-does-not-exist"],
+    }
+
+
+class ScriptedChatModel(BaseChatModel):
+    """Answers every call with a tool call from ``answer``; optional fixed latency and failure."""
+
+    answer: Answer = default_answer
+    latency: float = 0.0
+    fail_with: Exception | None = None
+    calls: list[list[BaseMessage]] = []
+    lock: threading.Lock = threading.Lock()
+
+    model_config = {"arbitrary_types_allowed": True}
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted-fake"
+
+    def bind_tools(self, tools, **kwargs):
+        return self
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+        with self.lock:
+            self.calls.append(list(messages))
+        if self.latency:
+            time.sleep(self.latency)
+        if self.fail_with is not None:
+            raise self.fail_with
+        name, args = self.answer(list(messages))
+        message = AIMessage(
+            content="",
+            tool_calls=[{"name": name, "args": args, "id": f"call-{len(self.calls)}"}],
+            usage_metadata={"input_tokens": 100, "output_tokens": 20, "total_tokens": 120},
+        )
+        return ChatResult(generations=[ChatGeneration(message=message)])
