@@ -18,10 +18,10 @@ from pathlib import Path
 # name -> (default, --quick)
 KNOBS = {
     "turns": (40, 12),  # offline turns timed
-    "turn_budget_s": (20.0, 8.0),  # stop timing turns after this long
-    "replay_budget_s": (5.0, 2.0),
+    "turn_budget_s": (18.0, 8.0),  # stop timing turns after this long
+    "replay_budget_s": (4.0, 2.0),
     "session_runs": (5, 2),
-    "session_budget_s": (12.0, 5.0),
+    "session_budget_s": (10.0, 5.0),
     "fanout_runs": (3, 1),
     "fanout_latency_s": (0.3, 0.3),
 }

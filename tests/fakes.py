@@ -16,6 +16,7 @@ from collections.abc import Callable
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
+from pydantic import ConfigDict, PrivateAttr
 
 Answer = Callable[[list[BaseMessage]], tuple[str, dict]]
 
@@ -53,10 +54,13 @@ class ScriptedChatModel(BaseChatModel):
     answer: Answer = default_answer
     latency: float = 0.0
     fail_with: Exception | None = None
-    calls: list[list[BaseMessage]] = []
-    lock: threading.Lock = threading.Lock()
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    _calls: list[list[BaseMessage]] = PrivateAttr(default_factory=list)
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
-    model_config = {"arbitrary_types_allowed": True}
+    @property
+    def calls(self) -> list[list[BaseMessage]]:
+        return self._calls
 
     @property
     def _llm_type(self) -> str:
@@ -66,8 +70,8 @@ class ScriptedChatModel(BaseChatModel):
         return self
 
     def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
-        with self.lock:
-            self.calls.append(list(messages))
+        with self._lock:
+            self._calls.append(list(messages))
         if self.latency:
             time.sleep(self.latency)
         if self.fail_with is not None:

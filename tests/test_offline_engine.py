@@ -82,7 +82,7 @@ def test_weak_answer_gets_pushback_and_a_full_answer_resolves(offline):
     assert raised == ["delivery-guarantee"]
     view = offline.send(sid, "Priya, delivery will be fine, trust me.")
     assert view.board["delivery-guarantee"]["pushbacks"] == 1
-    priya = [t for t in view.transcript if t.round == 2 and t.role == "engineering"][0]
+    priya = next(t for t in view.transcript if t.round == 2 and t.role == "engineering")
     assert priya.intent == "pushback"
     view = offline.send(
         sid,
@@ -91,7 +91,7 @@ def test_weak_answer_gets_pushback_and_a_full_answer_resolves(offline):
         "messages carry a per-conversation sequence number so ordering holds, and client ids dedupe retries.",
     )
     assert view.board["delivery-guarantee"]["status"] == "resolved"
-    priya = [t for t in view.transcript if t.round == 3 and t.role == "engineering"][0]
+    priya = next(t for t in view.transcript if t.round == 3 and t.role == "engineering")
     assert "delivery-guarantee" in priya.concern_ids
 
 
