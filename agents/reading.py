@@ -12,7 +12,7 @@ from math import ceil
 
 from agents.board import open_concerns, unraised_concerns
 from agents.guard import without_scorer_directed
-from agents.matching import TopicIndex, is_question, split_sentences
+from agents.matching import TopicIndex, embed, is_question, split_sentences
 from scenarios import Scenario, Stakeholder
 
 ROLE_ALIASES = {
@@ -94,8 +94,25 @@ def read_turn(
     ``earlier`` holds the person's previous turns: points made there still count towards
     resolving a concern, so an answer may be built up over several turns.
     """
+    key = (id(scenario), text, tuple(earlier), tuple(revealed), tuple((k, v["status"]) for k, v in board.items()))
+    if (hit := _READINGS.get(key)) is not None:
+        return hit
+    if len(_READINGS) > 256:
+        _READINGS.clear()
+    reading = _read_turn(scenario, board, revealed, text, earlier)
+    _READINGS[key] = reading
+    return reading
+
+
+_READINGS: dict[tuple, TurnReading] = {}
+
+
+def _read_turn(
+    scenario: Scenario, board: dict[str, dict], revealed: list[str], text: str, earlier: list[str]
+) -> TurnReading:
     index = scenario_index(scenario)
     sentences = split_sentences(without_scorer_directed(text))
+    embed(sentences)  # one batch for the whole turn; the matchers below read the cache
     questions = [s for s in sentences if is_question(s)]
     by_role = {s.role: StakeholderReading(role=s.role) for s in scenario.stakeholders}
     quote_for: dict[str, str] = {}

@@ -152,8 +152,10 @@ def _stop(proc: subprocess.Popen[bytes], grace: float = 10.0) -> None:
         proc.wait(timeout=grace)
 
 
-def llama_server_command(model_path: Path, port: int, *, ctx: int, extra_args: Sequence[str] = ()) -> list[str]:
-    threads = str(max(1, os.cpu_count() or 1))
+def llama_server_command(
+    model_path: Path, port: int, *, ctx: int, threads: int = 1, extra_args: Sequence[str] = ()
+) -> list[str]:
+    """The server's command line. Later flags in ``extra_args`` override earlier ones."""
     return [
         sys.executable,
         "-m",
@@ -171,9 +173,9 @@ def llama_server_command(model_path: Path, port: int, *, ctx: int, extra_args: S
         "--chat_format",
         CHAT_FORMAT,
         "--n_threads",
-        threads,
+        str(threads),
         "--n_threads_batch",
-        threads,
+        str(threads),
         "--use_mlock",
         "False",
         # Without this a second request cancels a running stream (parallel agents would clash).
@@ -188,12 +190,18 @@ def running_llama_server(
     model_path: Path | str | None = None,
     *,
     ctx: int = 2048,
+    threads: int = 1,
     startup_timeout: float = 120.0,
     extra_args: Sequence[str] = (),
 ) -> Iterator[str]:
     """Run a llama.cpp OpenAI-compatible server on loopback; yield its base URL (``.../v1``).
 
-    The process is always terminated on exit (SIGTERM, then SIGKILL after a grace period).
+    ``threads=1`` on purpose: with 2 threads on a 2-core machine shared with other work (pytest
+    itself, other jobs) llama.cpp's thread barrier stalls and a 50-token call went from ~2 s to
+    up to ~60 s; one thread stays at ~25-45 tokens/s under load.
+
+    The process is always terminated on exit (SIGTERM, then SIGKILL after a grace period); its log
+    (a temp file) is deleted unless the start or the body failed.
     Raises ``LlamaServerError`` with the server's log tail if it exits or does not answer
     ``GET /v1/models`` within ``startup_timeout`` seconds.
     """
@@ -202,7 +210,7 @@ def running_llama_server(
         raise FileNotFoundError(model)
     port = _free_loopback_port()
     base_url = f"http://127.0.0.1:{port}/v1"
-    cmd = llama_server_command(model, port, ctx=ctx, extra_args=extra_args)
+    cmd = llama_server_command(model, port, ctx=ctx, threads=threads, extra_args=extra_args)
 
     fd, log_name = tempfile.mkstemp(prefix="llama-server-", suffix=".log")
     log_path = Path(log_name)
@@ -230,10 +238,10 @@ def running_llama_server(
                     f"command: {' '.join(cmd)}\nlog {log_path}:\n{_log_tail(log_path)}"
                 )
             time.sleep(0.2)
-        failed = False
         yield base_url
+        failed = False
     finally:
         _stop(proc)
-        if not failed:  # keep the log of a failed start for inspection
+        if not failed:  # keep the log of a failed start or test for inspection
             with contextlib.suppress(OSError):
                 log_path.unlink()

@@ -71,6 +71,15 @@ def replace_line(text: str, pattern: str, new: str, occurrence: int = 0) -> tupl
     return "".join(lines), number
 
 
+def set_top_level(text: str, key: str, value: str) -> tuple[str, int]:
+    """Set a one-line top-level ``key: value`` (replacing the key's line, or adding it before the
+    stakeholders); returns the new text and that line's number."""
+    if re.search(rf"^{key}:", text, re.M):
+        return replace_line(text, rf"^{key}:", f"{key}: {value}")
+    text = re.sub(r"^stakeholders:", f"{key}: {value}\nstakeholders:", text, count=1, flags=re.M)
+    return text, line_of(text, rf"^{key}:")
+
+
 def role_index(data: dict) -> dict[str, int]:
     return {s["role"]: i for i, s in enumerate(data["stakeholders"])}
 
@@ -168,11 +177,7 @@ def test_unknown_key_also_reports_the_field_it_left_missing_at_its_mapping(tmp_p
 
 
 def test_wrong_type_string_for_integer_says_integer_expected_and_what_was_given(tmp_path, chat_text):
-    if re.search(r"^round_limit:", chat_text, re.M):
-        text, line = replace_line(chat_text, r"^round_limit:", 'round_limit: "eight"')
-    else:
-        text = chat_text.replace("\nstakeholders:", '\nround_limit: "eight"\nstakeholders:', 1)
-        line = line_of(text, r"^round_limit:")
+    text, line = set_top_level(chat_text, "round_limit", '"eight"')
     path = write(tmp_path, text)
     error = load_error(path)
     assert_reported(error, path, "round_limit", line, "valid integer")
@@ -199,7 +204,7 @@ def test_wrong_type_string_where_list_expected(tmp_path, chat_data):
 
 
 def test_invalid_choice_lists_allowed_values(tmp_path, chat_text):
-    text, line = replace_line(chat_text, r"^difficulty:", "difficulty: brutal")
+    text, line = set_top_level(chat_text, "difficulty", "brutal")
     path = write(tmp_path, text)
     error = load_error(path)
     assert_reported(error, path, "difficulty", line, "'easy', 'medium' or 'hard'")
@@ -320,7 +325,7 @@ def test_unclosed_flow_sequence_is_not_valid_yaml_with_a_line(tmp_path):
 
 
 def test_yaml_syntax_error_inside_a_scenario_names_the_line(tmp_path, chat_text):
-    text, line = replace_line(chat_text, r"^difficulty:", "difficulty: medium: hard")
+    text, line = replace_line(chat_text, r"^title:", "title: a chat: system")
     path = write(tmp_path, text)
     error = load_error(path)
     assert_reported(error, path, "", line, "not valid YAML")
@@ -451,7 +456,7 @@ def test_parse_scenario_accepts_the_library_text(chat_text):
     "as ConstructorError instead of a ScenarioError",
 )
 def test_unknown_yaml_tag_is_a_scenario_error_with_its_line(tmp_path, chat_text):
-    text, line = replace_line(chat_text, r"^difficulty:", "difficulty: !custom medium")
+    text, line = set_top_level(chat_text, "difficulty", "!custom medium")
     path = write(tmp_path, text)
     assert_reported(load_error(path), path, "", line, "not valid YAML")
 
