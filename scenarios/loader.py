@@ -7,6 +7,7 @@ the field is missing, to the mapping that should hold it).
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +89,9 @@ def validate_yaml(model: type[M], text: str, source: str) -> M:
         raise ScenarioError(source, [ScenarioIssue("", line, f"not valid YAML: {problem}")]) from exc
     if root is None:
         raise ScenarioError(source, [ScenarioIssue("", None, "file holds no YAML document")])
+    if _has_alias(text):
+        # aliases can expand exponentially ("billion laughs") or refer to themselves; scenarios never need them
+        raise ScenarioError(source, [ScenarioIssue("", None, "anchors and aliases (&name, *name) are not supported")])
     if not isinstance(root, yaml.MappingNode):
         raise ScenarioError(
             source,
@@ -96,7 +100,14 @@ def validate_yaml(model: type[M], text: str, source: str) -> M:
     duplicates = list(_duplicate_keys(root, ()))
     if duplicates:
         raise ScenarioError(source, duplicates)
-    data = yaml.safe_load(text)
+    try:
+        data = yaml.safe_load(text)
+    except (yaml.YAMLError, ValueError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(
+            source, [ScenarioIssue("", mark.line + 1 if mark else None, f"not valid YAML: {problem}")]
+        ) from exc
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -114,8 +125,10 @@ def load_library(extra_dirs: Iterable[str | Path] = ()) -> dict[str, Scenario]:
             scenario = load_scenario(path)
             if scenario.id in found:
                 first = found[scenario.id][0]
+                _, id_key = _locate(yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader), ("id",))
+                line = id_key.start_mark.line + 1 if id_key else None
                 raise ScenarioError(
-                    str(path), [ScenarioIssue("id", None, f"scenario id '{scenario.id}' is already used by {first}")]
+                    str(path), [ScenarioIssue("id", line, f"scenario id '{scenario.id}' is already used by {first}")]
                 )
             found[scenario.id] = (path, scenario)
     return {sid: scenario for sid, (_, scenario) in found.items()}
@@ -125,6 +138,9 @@ def _duplicate_keys(node: yaml.Node, path: tuple) -> Iterable[ScenarioIssue]:
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                yield ScenarioIssue(_dotted(path), key.start_mark.line + 1, "keys must be plain text")
+                continue
             name = key.value
             if name in seen:
                 yield ScenarioIssue(
@@ -137,8 +153,14 @@ def _duplicate_keys(node: yaml.Node, path: tuple) -> Iterable[ScenarioIssue]:
             yield from _duplicate_keys(item, (*path, index))
 
 
+def _has_alias(text: str) -> bool:
+    return any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, Loader=yaml.SafeLoader))
+
+
 def _issue_from(error: dict, root: yaml.Node) -> ScenarioIssue:
+    # model validators may name the field they judged through ctx["loc"] (see schema.py)
     loc = tuple(part for part in error["loc"] if not _is_pydantic_tag(part))
+    loc += tuple((error.get("ctx") or {}).get("loc", ()))
     node, key_node = _locate(root, loc)
     kind = error["type"]
     if kind == "extra_forbidden":
@@ -149,7 +171,7 @@ def _issue_from(error: dict, root: yaml.Node) -> ScenarioIssue:
         return ScenarioIssue(_dotted(loc), line, "required field is missing")
     message = error["msg"].removeprefix("Value error, ")
     if "input" in error and kind.endswith("_type"):
-        message += f" (got {type(error['input']).__name__}: {error['input']!r:.60})"
+        message += f" (got {type(error['input']).__name__}: {reprlib.repr(error['input'])})"
     return ScenarioIssue(_dotted(loc), line, message)
 
 

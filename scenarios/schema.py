@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
 Role = Literal["engineering", "design", "business"]
 ROLES: tuple[Role, ...] = ("engineering", "design", "business")
@@ -119,21 +120,32 @@ class Scenario(_Card):
 
     @model_validator(mode="after")
     def _one_per_role_and_unique_ids(self) -> Scenario:
+        # ctx["loc"] names the field judged, so the loader can point at its line
         roles = [s.role for s in self.stakeholders]
         missing = [r for r in ROLES if r not in roles]
         if missing:
-            raise ValueError(
-                f"needs one stakeholder per role; missing: {', '.join(missing)} (found: {', '.join(roles)})"
+            repeated = next(i for i, r in enumerate(roles) if r in roles[:i])
+            raise PydanticCustomError(
+                "stakeholder_roles",
+                "needs one stakeholder per role; missing: {missing} (found: {found})",
+                {"missing": ", ".join(missing), "found": ", ".join(roles), "loc": ("stakeholders", repeated, "role")},
             )
         seen: dict[str, str] = {}
-        for s in self.stakeholders:
+        for i, s in enumerate(self.stakeholders):
             for kind, items in (("fact", s.facts), ("concern", s.concerns)):
-                for item in items:
+                for j, item in enumerate(items):
                     where = f"{s.role} {kind}"
                     if item.id in seen:
-                        raise ValueError(
-                            f"duplicate id '{item.id}': used by {seen[item.id]} and {where}; "
-                            "fact and concern ids must be unique within a scenario"
+                        raise PydanticCustomError(
+                            "duplicate_id",
+                            "duplicate id '{id}': used by {first} and {second}; "
+                            "fact and concern ids must be unique within a scenario",
+                            {
+                                "id": item.id,
+                                "first": seen[item.id],
+                                "second": where,
+                                "loc": ("stakeholders", i, f"{kind}s", j, "id"),
+                            },
                         )
                     seen[item.id] = where
         return self

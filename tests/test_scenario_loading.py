@@ -257,11 +257,6 @@ def test_concern_reusing_a_fact_id_is_a_duplicate(tmp_path, chat_data):
     assert "engineering fact" in message and "design concern" in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG schema.py Scenario._one_per_role_and_unique_ids: a model-level ValueError has loc (), so the "
-    "loader reports field '' at the line of the top-level mapping instead of the duplicated id's field and line",
-)
 def test_duplicate_id_names_the_field_path_and_line_of_the_second_use(tmp_path, chat_data):
     roles = role_index(chat_data)
     biz = roles["business"]
@@ -287,11 +282,6 @@ def test_missing_role_names_the_missing_role_and_the_roles_found(tmp_path, chat_
     assert str(path) in str(error)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG schema.py Scenario._one_per_role_and_unique_ids: the role error has loc (), so no field "
-    "path is reported and the line is that of the top-level mapping, not of the duplicated role",
-)
 def test_missing_role_names_the_field_path_and_line_of_the_duplicated_role(tmp_path, chat_data):
     design = role_index(chat_data)["design"]
     chat_data["stakeholders"][design]["role"] = "engineering"
@@ -401,11 +391,6 @@ def test_load_library_duplicate_id_in_extra_directory_names_both_files(tmp_path)
     assert str(copy) in str(error) and str(CHAT_FILE) in str(error)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG loader.py load_library: the duplicate-id issue is built with line=None although the "
-    "second file's `id:` line exists",
-)
 def test_load_library_duplicate_id_names_the_id_line(tmp_path):
     extra = tmp_path / "extra"
     extra.mkdir()
@@ -449,36 +434,18 @@ def test_parse_scenario_accepts_the_library_text(chat_text):
 # --- YAML features a scenario has no use for must still fail as ScenarioError --------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=yaml.constructor.ConstructorError,
-    reason="BUG loader.py validate_yaml: yaml.safe_load runs outside the try, so an unknown tag escapes "
-    "as ConstructorError instead of a ScenarioError",
-)
 def test_unknown_yaml_tag_is_a_scenario_error_with_its_line(tmp_path, chat_text):
     text, line = set_top_level(chat_text, "difficulty", "!custom medium")
     path = write(tmp_path, text)
     assert_reported(load_error(path), path, "", line, "not valid YAML")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="BUG loader.py _duplicate_keys: a non-scalar key (`? [a, b]`) has a list as .value and "
-    "`name in seen` raises TypeError: unhashable type",
-)
 def test_complex_mapping_key_is_a_scenario_error(tmp_path, chat_text):
     path = write(tmp_path, chat_text + "? [a, b]\n: c\n")
     error = load_error(path)
     assert error.issues and all(i.line for i in error.issues)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RecursionError,
-    reason="BUG loader.py _duplicate_keys: it walks alias nodes again on every reference, so a "
-    "self-referencing alias recurses forever (and nested aliases cost exponential time)",
-)
 def test_self_referencing_alias_is_a_scenario_error(tmp_path, chat_text):
     path = write(tmp_path, chat_text + "extra: &loop [*loop]\n")
     error = load_error(path)
