@@ -44,3 +44,12 @@ def play(meetings: Meetings, scenario_id: str, turns: list[str]):
             break
         view = meetings.send(view.session_id, text)
     return meetings.finish(view.session_id)
+
+
+@pytest.fixture(scope="session")
+def llama_server_url():
+    """A real llama.cpp OpenAI-compatible server on loopback with the SmolLM2 model from its wheel."""
+    from tests.llm_server import running_llama_server
+
+    with running_llama_server() as url:
+        yield url

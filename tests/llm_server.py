@@ -115,7 +115,7 @@ def smollm2_model_path() -> Path:
     raise FileNotFoundError(f"{MODEL_FILENAME} not found in {list(spec.submodule_search_locations)}")
 
 
-def _free_loopback_port() -> int:
+def free_loopback_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -208,7 +208,7 @@ def running_llama_server(
     model = Path(model_path) if model_path is not None else smollm2_model_path()
     if not model.is_file():
         raise FileNotFoundError(model)
-    port = _free_loopback_port()
+    port = free_loopback_port()
     base_url = f"http://127.0.0.1:{port}/v1"
     cmd = llama_server_command(model, port, ctx=ctx, threads=threads, extra_args=extra_args)
 

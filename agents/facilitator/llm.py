@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
@@ -17,9 +19,12 @@ from scenarios import DIMENSIONS, Scenario
 
 
 class JudgedDimension(BaseModel):
-    score: int = Field(ge=1, le=5, description="1-5 against the rubric anchors.")
+    # Literal, not ge/le: grammar-constrained servers (llama.cpp) enforce enums but not numeric bounds
+    score: Literal[1, 2, 3, 4, 5] = Field(description="1-5 against the rubric anchors.")
     rationale: str = Field(description="One or two sentences citing behaviour.")
-    evidence: list[Evidence] = Field(default_factory=list, description="Verbatim quotes with turn numbers.")
+    evidence: list[Evidence] = Field(
+        default_factory=list, description="Verbatim quotes with turn numbers."
+    )
 
 
 class RubricJudgement(BaseModel):
