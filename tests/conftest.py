@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 from langgraph.checkpoint.memory import InMemorySaver
 
 from agents.engines import Engines
 from agents.settings import Settings
 from graphs import Meetings
-from scenarios import load_library
+from scenarios import LIBRARY_DIR, load_library
 
 
 @pytest.fixture(autouse=True)
@@ -16,6 +17,16 @@ def _isolated_env(monkeypatch, tmp_path):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ROUNDTABLE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def chat_text() -> str:
+    return (LIBRARY_DIR / "chat_system.yaml").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def chat_data(chat_text) -> dict:
+    return yaml.safe_load(chat_text)
 
 
 @pytest.fixture(scope="session")
