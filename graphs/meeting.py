@@ -9,7 +9,7 @@ from langgraph.types import Send, interrupt
 
 from agents.board import all_settled, apply_turn, new_board
 from agents.engines import Engines
-from agents.facilitator import closing_text, opening_text
+from agents.facilitator import closing_prompt, closing_text, opening_text
 from agents.reading import read_turn
 from agents.routing import route_speakers
 from agents.stakeholder import StakeholderContext
@@ -18,6 +18,7 @@ from graphs.state import MeetingState, StakeholderTask
 from scenarios import Scenario
 
 FACILITATOR = "Facilitator"
+CLOSING_SLOT = 99  # after every stakeholder's reply in the round
 PERSON = "You"
 
 
@@ -43,7 +44,10 @@ def build_meeting_graph(engines: Engines, scenario_of: Callable[[str], Scenario]
         if reply.get("wrap_up"):
             return {"end_reason": "wrap_up"}
         turn = Turn(round=state["round"] + 1, speaker=PERSON, role="person", text=reply["text"], intent="turn")
-        return {"transcript": [turn.model_dump()], "round": turn.round}
+        update: MeetingState = {"transcript": [turn.model_dump()], "round": turn.round}
+        if state.get("closing"):
+            update["end_reason"] = "settled"  # the person's closing word after every concern was settled
+        return update
 
     def route(state: MeetingState) -> MeetingState:
         scenario = scenario_of(state["scenario_id"])
@@ -90,10 +94,19 @@ def build_meeting_graph(engines: Engines, scenario_of: Callable[[str], Scenario]
         }
 
     def settle(state: MeetingState) -> MeetingState:
-        if all_settled(state["board"]):
-            return {"end_reason": "settled"}
         if state["round"] >= state["round_limit"]:
             return {"end_reason": "round_limit"}
+        if all_settled(state["board"]):
+            # the room has nothing left to raise: the person gets one turn to close the meeting
+            prompt = Turn(
+                round=state["round"],
+                slot=CLOSING_SLOT,
+                speaker=FACILITATOR,
+                role="facilitator",
+                text=closing_prompt(),
+                intent="hint",
+            )
+            return {"closing": True, "transcript": [prompt.model_dump()]}
         return {}
 
     def score(state: MeetingState) -> MeetingState:

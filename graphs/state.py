@@ -26,6 +26,7 @@ class MeetingState(TypedDict, total=False):
     board: Annotated[dict[str, dict], merge_board]  # concern id -> ConcernState dict
     revealed: Annotated[list[str], add_revealed]  # fact ids, in the order they were shared
     speakers: list[dict]  # this round's routing: [{"role", "reason"}]
+    closing: bool  # every concern settled: the person's next turn closes the meeting
     end_reason: str | None  # "wrap_up" | "round_limit" | "settled"
     scorecard: dict | None
     usage: Annotated[dict[str, int], add_usage]  # tokens used by model calls

@@ -65,9 +65,15 @@ def test_session_survives_the_process_with_the_sqlite_checkpointer(library, tmp_
     assert settings.checkpoint_path.exists()
 
 
-def test_meeting_ends_when_every_concern_is_settled(offline, library):
+def test_when_every_concern_is_settled_the_person_closes_and_the_meeting_ends(offline, library):
     view = offline.start("chat-system")
     board = {cid: {**c, "status": "resolved"} for cid, c in view.board.items()}
     offline.graph.update_state({"configurable": {"thread_id": view.session_id}}, {"board": board}, as_node="open")
     view = offline.send(view.session_id, "Thanks everyone, anything else?")
+    assert view.phase == "meeting" and view.awaiting_person
+    assert view.transcript[-1].role == "facilitator" and view.transcript[-1].intent == "hint"
+    view = offline.send(view.session_id, "Decision: we build the pilot; Priya owns the gateway, next steps on Friday.")
     assert view.phase == "done" and view.end_reason == "settled"
+    last_round = [t.role for t in view.transcript if t.round == view.round]
+    assert last_round == ["person"]  # the closing word gets no replies; the facilitator closes next
+    assert "Decision: we build the pilot" in view.transcript[-2].text

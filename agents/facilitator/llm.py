@@ -22,9 +22,7 @@ class JudgedDimension(BaseModel):
     # Literal, not ge/le: grammar-constrained servers (llama.cpp) enforce enums but not numeric bounds
     score: Literal[1, 2, 3, 4, 5] = Field(description="1-5 against the rubric anchors.")
     rationale: str = Field(description="One or two sentences citing behaviour.")
-    evidence: list[Evidence] = Field(
-        default_factory=list, description="Verbatim quotes with turn numbers."
-    )
+    evidence: list[Evidence] = Field(default_factory=list, description="Verbatim quotes with turn numbers.")
 
 
 class RubricJudgement(BaseModel):

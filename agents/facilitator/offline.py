@@ -28,6 +28,17 @@ _COMPONENT_WORDS = re.compile(
     r"index|load balancer|websocket|socket|notification|push|ledger|meter\w*|scheduler|auth\w*|webhook|event)s?\b",
     re.I,
 )
+_ALIGNMENT_KINDS = {"user", "metric", "cost", "revenue"}
+_SUBSTANCE = (
+    "framing_users",
+    "framing_scale",
+    "framing_metrics",
+    "framing_constraints",
+    "systems",
+    "tradeoff",
+    "decision",
+    "alignment",
+)
 _FRAMING_LABEL = {
     "framing_users": "who the users are and how they experience it",
     "framing_scale": "the expected scale",
@@ -117,7 +128,8 @@ def _systems(sig: Signals) -> _Judgement:
 
 def _tradeoffs(sig: Signals) -> _Judgement:
     named, decided = sig.of("tradeoff"), sig.of("decision")
-    raw = min(2.5, len(named) * 0.9) + min(2.0, len(decided) * 0.8)
+    # the first trade-off named counts most; more of them add less (rewording splits or joins sentences)
+    raw = (min(2.5, 0.8 + 0.7 * len(named)) if named else 0) + min(2.0, len(decided) * 0.8)
     cap = 5 if named and decided else 3 if (named or decided) else 1
     rationale = f"Named {len(named)} trade-offs and made {len(decided)} clear decisions" + (
         "." if named and decided else "; " + ("never decided." if named else "decided without weighing alternatives.")
@@ -149,7 +161,9 @@ def _collaboration(
     raised = [c for c in board.values() if c["status"] != "unraised"]
     resolved = [c for c in raised if c["status"] == "resolved"]
     escalated = [c for c in raised if c["status"] == "escalated"]
-    agreeable = {t for t, s in sig.of("agreeable") if len(s.split()) < 14}
+    # a turn that agrees and adds nothing else; agreeing inside a substantive turn is fine
+    substantive = {t for name in _SUBSTANCE for t in sig.turns_with(name)}
+    agreeable = {t for t, text in sig.turns if t in sig.turns_with("agreeable") and t not in substantive}
     closes = bool(sig.turns) and any(t == sig.turns[-1][0] for t, _ in [*sig.of("decision"), *leading])
     raw = 0.6 * len(addressed) + min(1.5, 0.4 * len(leading)) + (1.5 * len(resolved) / len(raised) if raised else 0)
     raw += 0.5 if closes else 0

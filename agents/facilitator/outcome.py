@@ -17,6 +17,13 @@ def opening_text(scenario: Scenario) -> str:
     )
 
 
+def closing_prompt() -> str:
+    return (
+        "Every concern in the room is settled. Close the meeting: state the decision, "
+        "who owns what, and the next steps."
+    )
+
+
 def closing_text(overall: float, reason: str) -> str:
     why = {
         "wrap_up": "You wrapped up the meeting.",

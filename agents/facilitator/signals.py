@@ -15,10 +15,14 @@ from pathlib import Path
 import yaml
 
 from agents.guard import without_scorer_directed
-from agents.matching import TopicIndex, is_question, split_sentences
+from agents.matching import TopicIndex, concepts, is_question, split_sentences
 
 FRAMING_SIGNALS = ("framing_users", "framing_scale", "framing_metrics", "framing_constraints")
 _SEMANTIC_NEEDS_QUESTION = set(FRAMING_SIGNALS)
+# code, schemas, endpoints and config: implementation detail, whatever words surround it
+_CODE = re.compile(
+    r"[{}();=]|\b[a-z]+_[a-z_]+\b|`|\b(SELECT|INSERT|UPDATE|DELETE|POST|GET|PATCH|PUT)\s+[/*A-Za-z]|/v\d+/|\b[a-z]+\.[a-z]+\(",
+)
 
 
 @dataclass(frozen=True)
@@ -26,13 +30,27 @@ class Signal:
     name: str
     prototypes: tuple[str, ...]
     cues: tuple[re.Pattern[str], ...]
+    excludes: tuple[re.Pattern[str], ...] = ()
+    requires: frozenset[str] = frozenset()
+    statements_only: bool = False
 
 
 @cache
 def signal_defs() -> dict[str, Signal]:
     data = yaml.safe_load((Path(__file__).parent / "signals.yaml").read_text(encoding="utf-8"))
+
+    def patterns(items) -> tuple[re.Pattern[str], ...]:
+        return tuple(re.compile(p, re.IGNORECASE) for p in items)
+
     return {
-        name: Signal(name, tuple(d["prototypes"]), tuple(re.compile(c, re.IGNORECASE) for c in d.get("cues", ())))
+        name: Signal(
+            name,
+            tuple(d["prototypes"]),
+            patterns(d.get("cues", ())),
+            patterns(d.get("excludes", ())),
+            frozenset(d.get("requires", ())),
+            bool(d.get("statements_only", False)),
+        )
         for name, d in data.items()
     }
 
@@ -71,9 +89,19 @@ def read_signals(person_turns: list[tuple[int, str]]) -> Signals:
     scores = index.scores([s for _, s in rows])
     for i, (turn_no, sentence) in enumerate(rows):
         question = is_question(sentence)
+        code = bool(_CODE.search(sentence))
         for j, name in enumerate(index.names):
-            by_cue = any(c.search(sentence) for c in defs[name].cues)
-            by_meaning = scores[i, j] > 0 and (question or name not in _SEMANTIC_NEEDS_QUESTION)
+            signal = defs[name]
+            if (code and name != "depth") or (question and signal.statements_only):
+                continue
+            if any(x.search(sentence) for x in signal.excludes):
+                continue
+            by_cue = any(c.search(sentence) for c in signal.cues)
+            by_meaning = (
+                scores[i, j] > 0
+                and (question or name not in _SEMANTIC_NEEDS_QUESTION)
+                and (not signal.requires or bool(signal.requires & concepts(sentence)))
+            )
             if by_cue or by_meaning:
                 out.hits.setdefault(name, []).append((turn_no, sentence))
     return out
