@@ -26,7 +26,12 @@ import yaml
 SEMANTIC_MARGIN = 0.045  # margin over the pool median that counts as "about this topic"
 LEXICAL_MATCH = 0.5  # share of a topic's concepts a sentence must mention
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?;])\s+|\n+"
+    # "who are the users, and how many ..." asks two things
+    r"|,\s+(?:and|or)\s+(?=(?:how|what|who|when|where|which|why|is|are|do|does|can|could|should|would|will)\b)",
+    re.IGNORECASE,
+)
 _QUESTION_START = re.compile(
     r"^(how|what|who|whom|whose|when|where|which|why|is|are|do|does|did|can|could|should|would|will|"
     r"have|has|any|anything|roughly|approximately)\b"

@@ -154,15 +154,16 @@ class Scenario(_Card):
         return next(s for s in self.stakeholders if s.role == role)
 
     def concern(self, concern_id: str) -> tuple[Stakeholder, Concern]:
-        for s in self.stakeholders:
-            for c in s.concerns:
-                if c.id == concern_id:
-                    return s, c
-        raise KeyError(concern_id)
+        """The concern with this id and the stakeholder who holds it."""
+        return self._find("concerns", concern_id)
 
     def fact(self, fact_id: str) -> tuple[Stakeholder, Fact]:
+        """The fact with this id and the stakeholder who holds it."""
+        return self._find("facts", fact_id)
+
+    def _find(self, kind: str, item_id: str):
         for s in self.stakeholders:
-            for f in s.facts:
-                if f.id == fact_id:
-                    return s, f
-        raise KeyError(fact_id)
+            for item in getattr(s, kind):
+                if item.id == item_id:
+                    return s, item
+        raise KeyError(item_id)

@@ -100,7 +100,8 @@ def _framing(scenario: Scenario, sig: Signals, revealed: list[str]) -> _Judgemen
     rationale = (
         f"Asked about {covered}{' early' if early else ''}; learned {len(revealed)} of {total} facts the room held."
     )
-    return _Judgement(raw, rationale, [hit for s in asked for hit in sig.of(s)[:1]])
+    # a 5 means the answers were drawn out and used, not only that the questions were asked
+    return _Judgement(raw, rationale, [hit for s in asked for hit in sig.of(s)[:1]], cap=5 if share >= 0.3 else 4)
 
 
 def _systems(sig: Signals) -> _Judgement:
@@ -173,7 +174,8 @@ def _collaboration(
         f"raised ({len(escalated)} escalated)"
         + ("; closed with a decision or next steps." if closes else "; no clear close.")
     )
-    return _Judgement(raw, rationale, leading[:3])
+    # anchor 3 needs concerns resolved: politeness alone cannot lift collaboration past 2
+    return _Judgement(raw, rationale, leading[:3], cap=5 if resolved else 2)
 
 
 def _advice(d: str, j: _Judgement, sig: Signals) -> str:
