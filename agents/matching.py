@@ -72,9 +72,17 @@ def concepts(text: str) -> frozenset[str]:
 
 
 def lexical_overlap(sentence: str, topic: str) -> float:
-    """Share of the topic's concepts that the sentence mentions (0..1)."""
+    """Share of the topic's concepts that the sentence mentions (0..1).
+
+    One shared word is not enough for a topic of two or more concepts ("running cost per user"
+    is not answered by any sentence that says "cost"): below two shared concepts the share counts half.
+    """
     want = concepts(topic)
-    return len(want & concepts(sentence)) / len(want) if want else 0.0
+    if not want:
+        return 0.0
+    shared = len(want & concepts(sentence))
+    share = shared / len(want)
+    return share if shared >= min(2, len(want)) else share / 2
 
 
 _EMBEDDINGS: dict[str, np.ndarray] = {}

@@ -33,6 +33,7 @@ class Signal:
     excludes: tuple[re.Pattern[str], ...] = ()
     requires: frozenset[str] = frozenset()
     statements_only: bool = False
+    joins: tuple[frozenset[str], ...] = ()
 
 
 @cache
@@ -50,6 +51,7 @@ def signal_defs() -> dict[str, Signal]:
             patterns(d.get("excludes", ())),
             frozenset(d.get("requires", ())),
             bool(d.get("statements_only", False)),
+            tuple(frozenset(side) for side in d.get("joins", ())),
         )
         for name, d in data.items()
     }
@@ -96,12 +98,14 @@ def read_signals(person_turns: list[tuple[int, str]]) -> Signals:
                 continue
             if any(x.search(sentence) for x in signal.excludes):
                 continue
+            words = concepts(sentence)
             by_cue = any(c.search(sentence) for c in signal.cues)
+            by_join = bool(signal.joins) and all(side & words for side in signal.joins)
             by_meaning = (
                 scores[i, j] > 0
                 and (question or name not in _SEMANTIC_NEEDS_QUESTION)
-                and (not signal.requires or bool(signal.requires & concepts(sentence)))
+                and (not signal.requires or bool(signal.requires & words))
             )
-            if by_cue or by_meaning:
+            if by_cue or by_join or by_meaning:
                 out.hits.setdefault(name, []).append((turn_no, sentence))
     return out

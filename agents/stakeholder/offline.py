@@ -41,12 +41,14 @@ class OfflineStakeholder:
             _, concern = scenario.concern(cid)
             covered = reading.points_covered.get(cid, set())
             quote = _quote(ctx.quote_for.get(cid) or ctx.last_person_text)
-            if len(covered) >= points_needed(len(concern.must_address)):
+            # settled only by a turn that engages the concern; earlier turns may supply points
+            if cid in reading.concerns_touched and len(covered) >= points_needed(len(concern.must_address)):
                 reply.resolved.append(cid)
                 parts.append(concern.acknowledgement or _say(ctx, "acknowledge", cid, quote=quote))
                 continue
             still_open.append(cid)
-            missing = [p for i, p in enumerate(concern.must_address) if i not in covered]
+            # covered earlier but not taken up since: ask for the whole answer again
+            missing = [p for i, p in enumerate(concern.must_address) if i not in covered] or list(concern.must_address)
             # pressed when spoken to, or when routed in only because this concern is still open
             kind = (
                 "pushback"
