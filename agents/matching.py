@@ -24,7 +24,7 @@ import numpy as np
 import yaml
 
 SEMANTIC_MARGIN = 0.045  # margin over the pool median that counts as "about this topic"
-LEXICAL_MATCH = 0.5  # share of a topic's concepts a sentence must mention
+LEXICAL_MATCH = 0.45  # share of a topic's concepts a sentence must mention (half of them counts)
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _SENTENCE_END = re.compile(
     r"(?<=[.!?;])\s+|\n+"
@@ -152,7 +152,8 @@ class TopicIndex:
         )
         semantic = (per_topic - median) / SEMANTIC_MARGIN  # 1.0 == exactly the margin
         lexical_score = lexical / LEXICAL_MATCH
-        return np.maximum(semantic, lexical_score) + 0.25 * np.minimum(semantic, lexical_score) - 1.0
+        # either signal alone can carry a match; both together make it stronger
+        return np.maximum(semantic, lexical_score) + 0.25 * np.maximum(0.0, np.minimum(semantic, lexical_score)) - 1.0
 
     def matches(self, sentences: Sequence[str]) -> dict[str, float]:
         """Topics at least one sentence is about, with their best strength."""
