@@ -22,6 +22,7 @@ ROLE_ALIASES = {
 }
 _VOCATIVE_TAIL = r"(?:\s+(?:lead|team|side|folks|perspective|colleagues|partners|people)\b|\s*[,:])"
 RESOLVE_SHARE = 0.6  # share of must-address points that settles a concern
+_SEVERITY_BONUS = {"high": 0.2, "medium": 0.1, "low": 0.0}  # ties between relevant concerns go to the graver
 
 
 def points_needed(concern_points: int) -> int:
@@ -113,67 +114,68 @@ def _read_turn(
     index = scenario_index(scenario)
     sentences = split_sentences(without_scorer_directed(text))
     embed(sentences)  # one batch for the whole turn; the matchers below read the cache
-    questions = [s for s in sentences if is_question(s)]
-    by_role = {s.role: StakeholderReading(role=s.role) for s in scenario.stakeholders}
-    quote_for: dict[str, str] = {}
-
+    reading = TurnReading(
+        sentences=sentences,
+        by_role={s.role: StakeholderReading(role=s.role) for s in scenario.stakeholders},
+        quote_for={},
+    )
     for sentence in sentences:
         for role in index.addressed(sentence):
-            by_role[role].addressed = True
-
-    if questions:
-        scores = index.facts.scores(questions)
-        for j, fact_id in enumerate(index.facts.names):
-            best = scores[:, j].argmax()
-            # a question unlocks the fact it is most about, if it is about it at all
-            if fact_id in revealed or scores[best, j] <= 0 or scores[best].argmax() != j:
-                continue
-            owner, _ = scenario.fact(fact_id)
-            by_role[owner.role].facts_asked.append(fact_id)
-            quote_for[fact_id] = questions[best]
-        for reading in by_role.values():
-            order = {fid: i for i, fid in enumerate(index.facts.names)}
-            reading.facts_asked.sort(key=lambda fid: -scores[:, order[fid]].max())
-
+            reading.by_role[role].addressed = True
+    _read_questions(index, reading, revealed, [s for s in sentences if is_question(s)])
     if sentences:
         history = [s for turn in earlier for s in split_sentences(without_scorer_directed(turn))]
-        point_scores = index.points.scores(sentences)
-        past_scores = index.points.scores(history) if history else None
-        concern_scores = index.concerns.scores(sentences)
-        for j, key in enumerate(index.points.names):
-            cid, point = key.split("#")
-            now = point_scores[:, j].max()
-            before = past_scores[:, j].max() if past_scores is not None else -1
-            if max(now, before) > 0:
-                owner, _ = scenario.concern(cid)
-                by_role[owner.role].points_covered.setdefault(cid, set()).add(int(point))
-            if now > 0:
-                quote_for.setdefault(cid, sentences[int(point_scores[:, j].argmax())])
-        for j, cid in enumerate(index.concerns.names):
-            owner, concern = scenario.concern(cid)
-            reading = by_role[owner.role]
-            strength = float(concern_scores[:, j].max())
-            touched_now = any(
-                point_scores[:, index.points.names.index(f"{cid}#{i}")].max() > 0
-                for i in range(len(concern.must_address))
-            )
-            if cid in open_concerns(board, owner.role) and (strength > 0 or touched_now):
-                reading.concerns_touched[cid] = max(strength, 0.01)
-                quote_for.setdefault(cid, sentences[int(concern_scores[:, j].argmax())])
-        for s in scenario.stakeholders:
-            candidates = unraised_concerns(board, s.role)
-            if candidates:
-                col = {cid: index.concerns.names.index(cid) for cid in candidates}
-                severity = {"high": 0.2, "medium": 0.1, "low": 0.0}
-                best = max(
-                    candidates,
-                    key=lambda cid: (
-                        float(concern_scores[:, col[cid]].max()) + severity[scenario.concern(cid)[1].severity]
-                    ),
-                )
-                by_role[s.role].next_concern = best
-                by_role[s.role].next_concern_strength = float(concern_scores[:, col[best]].max())
-    return TurnReading(sentences=sentences, by_role=by_role, quote_for=quote_for)
+        _read_concerns(index, reading, board, history)
+    return reading
+
+
+def _read_questions(index: ScenarioIndex, reading: TurnReading, revealed: list[str], questions: list[str]) -> None:
+    """Each question unlocks the unrevealed fact it is most about, if it is about one at all."""
+    if not questions:
+        return
+    scores = index.facts.scores(questions)
+    for j, fact_id in enumerate(index.facts.names):
+        best = int(scores[:, j].argmax())
+        if fact_id in revealed or scores[best, j] <= 0 or scores[best].argmax() != j:
+            continue
+        owner, _ = index.scenario.fact(fact_id)
+        reading.by_role[owner.role].facts_asked.append(fact_id)
+        reading.quote_for[fact_id] = questions[best]
+    column = {fid: j for j, fid in enumerate(index.facts.names)}
+    for r in reading.by_role.values():
+        r.facts_asked.sort(key=lambda fid: -scores[:, column[fid]].max())
+
+
+def _read_concerns(index: ScenarioIndex, reading: TurnReading, board: dict[str, dict], history: list[str]) -> None:
+    """Points covered (now or earlier), open concerns the turn engages, and what to raise next."""
+    scenario, sentences = index.scenario, reading.sentences
+    point_scores = index.points.scores(sentences)
+    past_scores = index.points.scores(history) if history else None
+    concern_scores = index.concerns.scores(sentences)
+    touched_now: set[str] = set()
+    for j, key in enumerate(index.points.names):
+        cid, point = key.split("#")
+        now = point_scores[:, j].max()
+        before = past_scores[:, j].max() if past_scores is not None else -1
+        if max(now, before) > 0:
+            owner, _ = scenario.concern(cid)
+            reading.by_role[owner.role].points_covered.setdefault(cid, set()).add(int(point))
+        if now > 0:
+            touched_now.add(cid)
+            reading.quote_for.setdefault(cid, sentences[int(point_scores[:, j].argmax())])
+
+    strength = {cid: float(concern_scores[:, j].max()) for j, cid in enumerate(index.concerns.names)}
+    best_sentence = {cid: sentences[int(concern_scores[:, j].argmax())] for j, cid in enumerate(index.concerns.names)}
+    for s in scenario.stakeholders:
+        r = reading.by_role[s.role]
+        for cid in open_concerns(board, s.role):
+            if strength[cid] > 0 or cid in touched_now:
+                r.concerns_touched[cid] = max(strength[cid], 0.01)
+                reading.quote_for.setdefault(cid, best_sentence[cid])
+        candidates = unraised_concerns(board, s.role)
+        if candidates:
+            best = max(candidates, key=lambda cid: strength[cid] + _SEVERITY_BONUS[scenario.concern(cid)[1].severity])
+            r.next_concern, r.next_concern_strength = best, strength[best]
 
 
 def _name_pattern(stakeholder: Stakeholder) -> re.Pattern[str]:
