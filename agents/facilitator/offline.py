@@ -28,7 +28,6 @@ _COMPONENT_WORDS = re.compile(
     r"index|load balancer|websocket|socket|notification|push|ledger|meter\w*|scheduler|auth\w*|webhook|event)s?\b",
     re.I,
 )
-_ALIGNMENT_KINDS = {"user", "metric", "cost", "revenue"}
 _SUBSTANCE = (
     "framing_users",
     "framing_scale",
@@ -118,9 +117,9 @@ def _systems(sig: Signals) -> _Judgement:
     raw += 0.5 if brought_in else 0
     raw -= 0.5 * lecture
     rationale = (
-        f"{len(sketch)} sentences sketch the system, {len(reasoned)} of them with a reason; "
-        f"{len(components)} kinds of component named"
-        + (f"; {len(depth)} dive into implementation detail" if depth else "")
+        f"{_n(len(sketch), 'sentence')} sketch the system, {len(reasoned)} of them with a reason; "
+        f"{_n(len(components), 'kind')} of component named"
+        + (f"; {_n(len(depth), 'sentence')} dive into implementation detail" if depth else "")
         + ("; brings in the right expert" if brought_in else "")
         + "."
     )
@@ -132,7 +131,7 @@ def _tradeoffs(sig: Signals) -> _Judgement:
     # the first trade-off named counts most; more of them add less (rewording splits or joins sentences)
     raw = (min(2.5, 0.8 + 0.7 * len(named)) if named else 0) + min(2.0, len(decided) * 0.8)
     cap = 5 if named and decided else 3 if (named or decided) else 1
-    rationale = f"Named {len(named)} trade-offs and made {len(decided)} clear decisions" + (
+    rationale = f"Named {_n(len(named), 'trade-off')} and made {_n(len(decided), 'clear decision')}" + (
         "." if named and decided else "; " + ("never decided." if named else "decided without weighing alternatives.")
     )
     return _Judgement(raw, rationale, named[:2] + decided[:1], cap)
@@ -147,7 +146,7 @@ def _alignment(scenario: Scenario, sig: Signals, board: dict[str, dict]) -> _Jud
     ]
     raw = min(3.0, len(tied) * 0.75) + 0.6 * len(resolved) + (0.5 if numbers else 0)
     rationale = (
-        f"{len(tied)} choices tied to users, metrics or cost; {len(resolved)} of the business lead's "
+        f"{_n(len(tied), 'choice')} tied to users, metrics or cost; {len(resolved)} of the business lead's "
         f"{len(business)} concerns settled" + ("; uses numbers." if numbers else ".")
     )
     return _Judgement(raw, rationale, tied[:3])
@@ -176,6 +175,10 @@ def _collaboration(
     )
     # anchor 3 needs concerns resolved: politeness alone cannot lift collaboration past 2
     return _Judgement(raw, rationale, leading[:3], cap=5 if resolved else 2)
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
 
 
 def _advice(d: str, j: _Judgement, sig: Signals) -> str:
