@@ -29,7 +29,8 @@ _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _SENTENCE_END = re.compile(
     r"(?<=[.!?;])\s+|\n+"
     # "who are the users, and how many ..." asks two things
-    r"|,\s+(?:and|or)\s+(?=(?:how|what|who|when|where|which|why|is|are|do|does|can|could|should|would|will)\b)",
+    r"|,?\s+(?:and|or)\s+(?=(?:[\w'-]+,\s+)?(?:how|what|who|when|where|which|why)\b)"
+    r"|,\s+(?:and|or)\s+(?=(?:[\w'-]+,\s+)?(?:is|are|do|does|can|could|should|would|will)\b)",
     re.IGNORECASE,
 )
 _QUESTION_START = re.compile(
@@ -38,6 +39,7 @@ _QUESTION_START = re.compile(
 )
 _LEXICON = yaml.safe_load((Path(__file__).parent / "lexicon.yaml").read_text(encoding="utf-8"))
 STOPWORDS = frozenset(_LEXICON["stopwords"].split())
+_LEAD_IN = re.compile(r"^(?:(?:and|so|but|also|or|then|okay|ok|first|second|finally|lastly)\b[\s,]*|[\w'-]+,\s*)+")
 _CONCEPT_OF = {word: concept for concept, words in _LEXICON["concepts"].items() for word in words}
 
 
@@ -48,8 +50,9 @@ def split_sentences(text: str) -> list[str]:
 
 
 def is_question(sentence: str) -> bool:
+    """Ends with "?" or opens like a question once lead-ins ("and", "so", "Dana,") are set aside."""
     s = sentence.strip().lower()
-    return s.endswith("?") or bool(_QUESTION_START.match(s))
+    return s.endswith("?") or bool(_QUESTION_START.match(_LEAD_IN.sub("", s)))
 
 
 def stem(word: str) -> str:

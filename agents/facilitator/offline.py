@@ -100,7 +100,7 @@ def _framing(scenario: Scenario, sig: Signals, revealed: list[str]) -> _Judgemen
         f"Asked about {covered}{' early' if early else ''}; learned {len(revealed)} of {total} facts the room held."
     )
     # a 5 means the answers were drawn out and used, not only that the questions were asked
-    return _Judgement(raw, rationale, [hit for s in asked for hit in sig.of(s)[:1]], cap=5 if share >= 0.3 else 4)
+    return _Judgement(raw, rationale, [hit for s in asked for hit in sig.of(s)[:1]], cap=5 if share >= 0.2 else 4)
 
 
 def _systems(sig: Signals) -> _Judgement:
