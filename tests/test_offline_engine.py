@@ -110,3 +110,24 @@ def test_challenge_quotes_what_the_person_said(offline):
     reply = next(t for t in view.transcript if t.round == 1 and t.role != "person")
     assert reply.intent == "challenge"
     assert reply.concern_ids
+
+
+def test_one_sentence_asking_two_people_two_things_unlocks_both_facts(chat):
+    asked = facts_asked(chat, "Priya, how many users do we expect, and Dana, what does success look like?")
+    assert {"daily-active-scale", "success-metrics"} <= asked
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        ("And how we will know it is success", True),
+        ("Dana, what does a win look like", True),
+        ("So, who are the users", True),
+        ("Dana, we will ship in Q3.", False),
+        ("We need speed and reliability.", False),
+    ],
+)
+def test_questions_are_recognised_past_lead_ins_and_names(sentence, question):
+    from agents.matching import is_question
+
+    assert is_question(sentence) is question
