@@ -136,7 +136,6 @@ class TopicIndex:
                 phrases.append(phrase)
                 self._owner.append(i)
         self.phrases = phrases
-        self._owner_arr = np.array(self._owner)
         self._vectors = embed(phrases)
 
     def scores(self, sentences: Sequence[str]) -> np.ndarray:
@@ -157,13 +156,3 @@ class TopicIndex:
         lexical_score = lexical / LEXICAL_MATCH
         # either signal alone can carry a match; both together make it stronger
         return np.maximum(semantic, lexical_score) + 0.25 * np.maximum(0.0, np.minimum(semantic, lexical_score)) - 1.0
-
-    def matches(self, sentences: Sequence[str]) -> dict[str, float]:
-        """Topics at least one sentence is about, with their best strength."""
-        s = self.scores(sentences)
-        out: dict[str, float] = {}
-        for j, name in enumerate(self.names):
-            best = float(s[:, j].max()) if len(s) else -1.0
-            if best > 0:
-                out[name] = best
-        return out

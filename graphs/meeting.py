@@ -13,7 +13,7 @@ from agents.facilitator import closing_prompt, closing_text, opening_text
 from agents.reading import read_turn
 from agents.routing import route_speakers
 from agents.stakeholder import StakeholderContext
-from agents.transcript import Turn
+from agents.transcript import Turn, person_turns
 from graphs.state import MeetingState, StakeholderTask
 from scenarios import Scenario
 
@@ -143,5 +143,5 @@ def build_meeting_graph(engines: Engines, scenario_of: Callable[[str], Scenario]
 
 
 def _reading(scenario: Scenario, state: MeetingState):
-    person = [t["text"] for t in state["transcript"] if t["role"] == "person"]
+    person = [text for _, text in person_turns(state["transcript"])]
     return read_turn(scenario, state["board"], state.get("revealed", []), person[-1], earlier=person[:-1])
