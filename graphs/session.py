@@ -105,10 +105,10 @@ class Meetings:
     def finish(self, session_id: str) -> MeetingView:
         """Wrap up: the facilitator scores the meeting. Idempotent once scored."""
         view = self.view(session_id)
+        if not view.awaiting_person and view.phase != "done":
+            view = self.retry(session_id)  # pending replies to the last turn come first
         if view.phase == "done":
             return view
-        if not view.awaiting_person:
-            return self._run(session_id, None)  # pending replies first; the graph ends itself if needed
         return self._run(session_id, Command(resume={"wrap_up": True}))
 
     def retry(self, session_id: str) -> MeetingView:

@@ -80,6 +80,19 @@ def test_unreachable_model_names_url_and_setting_and_keeps_the_turn(library, tmp
     assert [t.text for t in view.transcript if t.role == "person"] == ["How many users do we expect?"]
 
 
+def test_wrap_up_with_replies_pending_answers_them_then_scores(library, tmp_path):
+    request = httpx.Request("POST", "http://127.0.0.1:9/v1")
+    model = ScriptedChatModel(fail_with=openai.APIConnectionError(request=request))
+    meetings = llm_meetings(library, model, tmp_path)
+    view = meetings.start("chat-system")
+    with pytest.raises(MeetingError):
+        meetings.send(view.session_id, "Priya, how many users do we expect?")
+    model.fail_with = None
+    view = meetings.finish(view.session_id)
+    assert view.phase == "done" and view.end_reason == "wrap_up" and view.scorecard is not None
+    assert any(t.role == "engineering" for t in view.transcript)
+
+
 def test_invalid_structured_reply_is_retried_then_reported(library, tmp_path):
     model = ScriptedChatModel(answer=lambda messages: ("StakeholderTurn", {"text": "hi", "intent": "shout"}))
     meetings = llm_meetings(library, model, tmp_path, max_retries=1)
