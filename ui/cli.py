@@ -102,7 +102,9 @@ def _one_turn(meetings: Meetings, view: MeetingView) -> MeetingView:
             console.print(board_table(view))
             return view
         if not view.awaiting_person:
-            new = meetings.retry(view.session_id)
+            new = meetings.retry(view.session_id)  # the saved turn is answered first
+            if text and new.awaiting_person:
+                new = meetings.send(view.session_id, text)  # and what was typed meanwhile is not dropped
         elif not text:
             return view
         else:
@@ -113,7 +115,8 @@ def _one_turn(meetings: Meetings, view: MeetingView) -> MeetingView:
             errors.print("[dim]Your turn is saved; press Enter to retry the replies.[/]")
             return exc.view
         return view
-    print_turns(console, new, since_round=new.round if new.phase != "done" else view.round + 1)
+    since = view.round if not view.awaiting_person else new.round if new.phase != "done" else view.round + 1
+    print_turns(console, new, since_round=since)
     return new
 
 
