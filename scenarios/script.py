@@ -1,22 +1,83 @@
-"""Scripted candidate turns for headless runs: a YAML file ``turns: [text, ...]``."""
+"""Scripted candidate turns for headless runs and evaluation.
+
+A script is a YAML file with the person's ``turns`` and, optionally, what a fair scorecard for
+those turns looks like (``expect``): bands for the overall score and for any of the five
+dimensions. ``roundtable eval`` fails a script whose scorecard falls outside its bands.
+
+    name: strong            # optional; the file name without .yaml by default
+    about: Frames the problem, decides, names owners.
+    expect:
+      overall: [3.8, 5]
+      dimensions: {framing: [4, 5], tradeoffs: [4, 5]}
+    turns:
+      - Before we pick a design, who are the users ...
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from scenarios.loader import ScenarioError, ScenarioIssue, validate_yaml
+from scenarios.schema import Dimension
 
 TurnText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=8000)]
+ScriptName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=60)]
+
+
+class Band(BaseModel):
+    """An inclusive score range on the 1-5 scale, written ``[low, high]``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    low: float = Field(ge=1, le=5)
+    high: float = Field(ge=1, le=5)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_pair(cls, value):
+        if isinstance(value, list | tuple):
+            if len(value) != 2:
+                raise ValueError("a band is two numbers, [low, high]")
+            return {"low": value[0], "high": value[1]}
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.low > self.high:
+            raise ValueError(f"band low {self.low} is above high {self.high}")
+        return self
+
+    def holds(self, score: float) -> bool:
+        return self.low <= score <= self.high
+
+    @property
+    def middle(self) -> float:
+        return (self.low + self.high) / 2
+
+    def __str__(self) -> str:
+        return f"[{self.low:g}, {self.high:g}]"
+
+
+class Expectation(BaseModel):
+    """What a fair scorecard for the script's turns looks like."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    overall: Band | None = None
+    dimensions: dict[Dimension, Band] = Field(default_factory=dict)
 
 
 class CandidateScript(BaseModel):
     """The person's turns, in order; each entry is one turn."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid")
 
+    name: ScriptName | None = None
+    about: str = ""
+    expect: Expectation | None = None
     turns: list[TurnText] = Field(min_length=1)
 
 
@@ -27,4 +88,7 @@ def load_script(path: str | Path) -> CandidateScript:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(str(path), [ScenarioIssue("", None, f"cannot read script: {exc}")]) from exc
-    return validate_yaml(CandidateScript, text, str(path))
+    script = validate_yaml(CandidateScript, text, str(path))
+    if script.name is None:
+        script = script.model_copy(update={"name": path.stem.replace("_", "-")})
+    return script
