@@ -1,0 +1,7 @@
+"""Placeholder: being built."""
+
+import streamlit as st
+
+
+def render() -> None:
+    st.title("dashboard_page")
