@@ -42,6 +42,16 @@ class Settings(BaseSettings):
     max_concurrency: int = Field(default=3, ge=1, le=16, description="Stakeholders answering at once.")
     data_dir: Path = Field(default=Path.home() / ".roundtable", description="Where sessions are stored.")
     scenarios_dir: Path | None = Field(default=None, description="Extra folder of scenario YAML files.")
+    coaching: bool = Field(default=False, description="The facilitator may whisper hints during a meeting.")
+    facilitator_passcode: SecretStr | None = Field(
+        default=None, description="Passcode for the workshop dashboard; unset: chosen on first use."
+    )
+    price_input_per_mtok: float | None = Field(
+        default=None, ge=0, description="USD per million prompt tokens; unset: a table of known models."
+    )
+    price_output_per_mtok: float | None = Field(
+        default=None, ge=0, description="USD per million completion tokens; unset: a table of known models."
+    )
 
     def resolved_engine(self) -> Engine:
         """Explicit setting wins; otherwise a key or base URL selects the LLM engine; else offline."""
