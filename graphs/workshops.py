@@ -1,0 +1,410 @@
+"""Workshop mode: a facilitator opens a workshop, participants join it with a short code, each runs a meeting.
+
+The store records only who joined which workshop and which session is theirs (SQLite under the data
+dir). Status and scores are always read from the meeting itself (``Meetings.view``), never copied
+into these tables, so the dashboard cannot show a stale score.
+
+The facilitator's dashboard is guarded by ``FacilitatorPasscode``: the passcode comes from the
+environment setting, or is chosen on first use and stored salted and hashed (scrypt) in the data dir.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import inspect
+import io
+import json
+import os
+import re
+import secrets
+import sqlite3
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from agents.settings import Engine, Settings
+from graphs.session import MeetingError, Meetings, MeetingView
+from scenarios import DIMENSIONS, Dimension
+
+# No 0/O, 1/I/L: a code read aloud or copied from a projector is typed right the first time.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 6
+NAME_MAX = 40
+PASSCODE_MIN = 8
+# scrypt at n=2^14, r=8: ~16 MB and ~50 ms per check, cheap for one facilitator, slow for guessing
+SCRYPT_PARAMS = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
+
+ParticipantStatus = Literal["waiting", "in_meeting", "replies_pending", "wrapped_up", "unavailable"]
+STATUS_LABELS: dict[ParticipantStatus, str] = {
+    "waiting": "waiting for first turn",
+    "in_meeting": "in meeting",
+    "replies_pending": "replies pending",
+    "wrapped_up": "wrapped up",
+    "unavailable": "session unavailable",
+}
+CSV_COLUMNS = [
+    "workshop",
+    "code",
+    "name",
+    "session_id",
+    "status",
+    "round",
+    "round_limit",
+    "overall",
+    *DIMENSIONS,
+    "concerns_resolved",
+    "concerns_total",
+]
+
+
+class WorkshopError(ValueError):
+    """Something the person can fix (unknown code, name taken, closed workshop); the message says how."""
+
+
+class Workshop(BaseModel):
+    code: str
+    name: str
+    scenario_id: str
+    round_limit: int | None = Field(default=None, description="None: the scenario's own limit.")
+    engine: Engine
+    coaching: bool = False
+    closed: bool = Field(default=False, description="A closed workshop takes no new participants.")
+    created_at: datetime
+
+
+class Participant(BaseModel):
+    workshop_code: str
+    name: str
+    session_id: str
+    joined_at: datetime
+
+
+class ParticipantResult(BaseModel):
+    """One participant's meeting as the dashboard and the CSV show it, read fresh from the session."""
+
+    participant: Participant
+    status: ParticipantStatus
+    round: int = 0
+    round_limit: int = 0
+    overall: float | None = None
+    dimensions: dict[Dimension, int] = Field(default_factory=dict)
+    concerns_resolved: int = 0
+    concerns_total: int = 0
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+def normalise_code(text: str) -> str:
+    """What a person typed as a code, upper-cased, without spaces or dashes ("abc-d23" -> "ABCD23")."""
+    return re.sub(r"[\s\-]", "", text or "").upper()
+
+
+def clean_name(text: str) -> str:
+    """A display name: control characters dropped, whitespace collapsed, at most ``NAME_MAX`` characters."""
+    # whitespace becomes a space; other invisible characters (controls, bidi overrides) are dropped
+    name = " ".join("".join(ch for ch in text or "" if ch.isprintable() or ch.isspace()).split())
+    if not name:
+        raise WorkshopError("Type your name (it is how the facilitator will see you).")
+    if len(name) > NAME_MAX:
+        raise WorkshopError(f"Names can be at most {NAME_MAX} characters.")
+    return name
+
+
+def status_of(view: MeetingView) -> ParticipantStatus:
+    if view.phase == "done":
+        return "wrapped_up"
+    if not view.awaiting_person:
+        return "replies_pending"
+    if not any(t.role == "person" for t in view.transcript):
+        return "waiting"
+    return "in_meeting"
+
+
+def result_of(participant: Participant, view: MeetingView | None) -> ParticipantResult:
+    if view is None:
+        return ParticipantResult(participant=participant, status="unavailable")
+    card = view.scorecard
+    return ParticipantResult(
+        participant=participant,
+        status=status_of(view),
+        round=view.round,
+        round_limit=view.round_limit,
+        overall=card.overall if card else None,
+        dimensions={d: s.score for d, s in card.dimensions.items()} if card else {},
+        concerns_resolved=sum(1 for c in view.board.values() if c.get("status") == "resolved"),
+        concerns_total=len(view.board),
+    )
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS workshops (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    scenario_id TEXT NOT NULL,
+    round_limit INTEGER,
+    engine TEXT NOT NULL,
+    coaching INTEGER NOT NULL DEFAULT 0,
+    closed INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS participants (
+    session_id TEXT PRIMARY KEY,
+    workshop_code TEXT NOT NULL REFERENCES workshops(code),
+    name TEXT NOT NULL,
+    name_key TEXT NOT NULL,
+    joined_at TEXT NOT NULL,
+    UNIQUE (workshop_code, name_key)
+);
+"""
+
+
+class Workshops:
+    """Create workshops, let participants join and resume, and read everyone's results.
+
+    One instance per process; safe to share between the web server's threads (one connection
+    behind a lock, WAL so readers of the meeting store are not blocked).
+    """
+
+    def __init__(self, meetings: Meetings, path: Path | None = None):
+        self.meetings = meetings
+        self.path = path or meetings.settings.data_dir / "workshops.sqlite"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        with self._lock:
+            self._db.executescript(_SCHEMA)
+
+    # --- workshops -------------------------------------------------------------------------------
+
+    def create(
+        self,
+        name: str,
+        scenario_id: str,
+        *,
+        round_limit: int | None = None,
+        engine: Engine | None = None,
+        coaching: bool = False,
+    ) -> Workshop:
+        """Open a workshop with a fresh join code."""
+        name = " ".join((name or "").split())
+        if not name:
+            raise WorkshopError("Give the workshop a name, e.g. the team or the date.")
+        if scenario_id not in self.meetings.scenarios:
+            raise WorkshopError(f"Unknown scenario '{scenario_id}'.")
+        if round_limit is not None and not 2 <= round_limit <= 30:
+            raise WorkshopError("The round limit must be between 2 and 30.")
+        engine = engine or self.meetings.settings.resolved_engine()
+        now = _now()
+        for _ in range(20):
+            code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+            try:
+                self._write(
+                    "INSERT INTO workshops (code, name, scenario_id, round_limit, engine, coaching, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (code, name, scenario_id, round_limit, engine, int(coaching), now.isoformat()),
+                )
+            except sqlite3.IntegrityError:
+                continue  # the code is taken: draw another
+            return self.workshop(code)
+        raise WorkshopError("Could not find a free join code; try again.")  # pragma: no cover - 31^6 codes
+
+    def workshop(self, code: str) -> Workshop:
+        """The workshop with this join code (typed loosely: case, spaces and dashes don't matter)."""
+        code = normalise_code(code)
+        row = self._read_one("SELECT * FROM workshops WHERE code = ?", (code,))
+        if row is None:
+            shown = code or "(empty)"
+            raise WorkshopError(f"No workshop has the code {shown}. Check the code with your facilitator.")
+        return Workshop.model_validate(dict(row))
+
+    def all(self) -> list[Workshop]:
+        """Every workshop, newest first."""
+        rows = self._read_all("SELECT * FROM workshops ORDER BY created_at DESC, code", ())
+        return [Workshop.model_validate(dict(r)) for r in rows]
+
+    def set_closed(self, code: str, closed: bool) -> Workshop:
+        """Close a workshop to new participants (those who joined can still finish), or reopen it."""
+        workshop = self.workshop(code)
+        self._write("UPDATE workshops SET closed = ? WHERE code = ?", (int(closed), workshop.code))
+        return self.workshop(code)
+
+    # --- participants ----------------------------------------------------------------------------
+
+    def join(self, code: str, name: str, *, resume_session_id: str | None = None) -> Participant:
+        """Join a workshop: starts the participant's own meeting, recorded under their name.
+
+        ``resume_session_id`` is the session this browser already holds in the workshop; joining
+        again with the same name returns that participant instead of a second one. A name taken
+        by someone else is refused, so nobody can open another person's meeting by typing a name.
+        """
+        workshop = self.workshop(code)
+        name = clean_name(name)
+        key = name.casefold()
+        if resume_session_id:
+            mine = self.participant(workshop.code, resume_session_id)
+            if mine is not None and mine.name.casefold() == key:
+                return mine
+        if self._read_one("SELECT 1 FROM participants WHERE workshop_code = ? AND name_key = ?", (workshop.code, key)):
+            raise WorkshopError(
+                f"Someone has already joined as “{name}”. Pick another name, or if that was you, "
+                "open the link you were given when you joined (it ends in &session=…)."
+            )
+        if workshop.closed:
+            raise WorkshopError("This workshop is closed to new participants. Ask your facilitator.")
+        session_id = secrets.token_hex(8)
+        try:
+            self._write(
+                "INSERT INTO participants (session_id, workshop_code, name, name_key, joined_at) VALUES (?, ?, ?, ?, ?)",
+                (session_id, workshop.code, name, key, _now().isoformat()),
+            )
+        except sqlite3.IntegrityError:  # the same name, joined a moment ago from another browser
+            raise WorkshopError(f"Someone has just joined as “{name}”. Pick another name.") from None
+        try:
+            self._start_meeting(workshop, session_id)
+        except MeetingError as exc:
+            self._write("DELETE FROM participants WHERE session_id = ?", (session_id,))
+            raise WorkshopError(f"Your meeting could not start: {exc}") from exc
+        return self.participant(workshop.code, session_id)
+
+    def participant(self, code: str, session_id: str) -> Participant | None:
+        """The participant holding ``session_id`` in this workshop, or None (no listing of others)."""
+        row = self._read_one(
+            "SELECT * FROM participants WHERE workshop_code = ? AND session_id = ?", (normalise_code(code), session_id)
+        )
+        return Participant.model_validate(dict(row)) if row else None
+
+    def participants(self, code: str) -> list[Participant]:
+        """Everyone who joined, in the order they joined."""
+        rows = self._read_all(
+            "SELECT * FROM participants WHERE workshop_code = ? ORDER BY joined_at, rowid", (normalise_code(code),)
+        )
+        return [Participant.model_validate(dict(r)) for r in rows]
+
+    # --- results ---------------------------------------------------------------------------------
+
+    def results(self, code: str) -> list[ParticipantResult]:
+        """Each participant's status, round and scores, read from their meeting now."""
+        return [result_of(p, self._view(p.session_id)) for p in self.participants(code)]
+
+    def results_csv(self, code: str) -> str:
+        """All results as CSV, one row per participant (spreadsheet formulas in names are defused)."""
+        workshop = self.workshop(code)
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        for r in self.results(workshop.code):
+            writer.writerow(
+                [
+                    _cell(workshop.name),
+                    workshop.code,
+                    _cell(r.participant.name),
+                    r.participant.session_id,
+                    r.status_label,
+                    r.round,
+                    r.round_limit,
+                    "" if r.overall is None else f"{r.overall:.2f}",
+                    *(r.dimensions.get(d, "") for d in DIMENSIONS),
+                    r.concerns_resolved,
+                    r.concerns_total,
+                ]
+            )
+        return out.getvalue()
+
+    # --- internals -------------------------------------------------------------------------------
+
+    def _start_meeting(self, workshop: Workshop, session_id: str) -> None:
+        options: dict = {"engine": workshop.engine, "session_id": session_id, "round_limit": workshop.round_limit}
+        if workshop.coaching and "coaching" in inspect.signature(self.meetings.start).parameters:
+            options["coaching"] = True
+        self.meetings.start(workshop.scenario_id, **options)
+
+    def _view(self, session_id: str) -> MeetingView | None:
+        try:
+            return self.meetings.view(session_id)
+        except MeetingError:
+            return None
+
+    def _write(self, sql: str, params: tuple) -> None:
+        with self._lock:
+            self._db.execute(sql, params)
+
+    def _read_one(self, sql: str, params: tuple) -> sqlite3.Row | None:
+        with self._lock:
+            return self._db.execute(sql, params).fetchone()
+
+    def _read_all(self, sql: str, params: tuple) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+
+class FacilitatorPasscode:
+    """The dashboard's passcode: the environment setting if present, else one chosen on first use.
+
+    A chosen passcode is stored as a salted scrypt hash in ``<data dir>/facilitator_passcode.json``;
+    delete that file to choose a new one.
+    """
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.path = settings.data_dir / "facilitator_passcode.json"
+
+    @property
+    def from_environment(self) -> bool:
+        return bool(self.settings.facilitator_passcode and self.settings.facilitator_passcode.get_secret_value())
+
+    @property
+    def configured(self) -> bool:
+        return self.from_environment or self.path.exists()
+
+    def set(self, passcode: str) -> None:
+        """Choose the passcode on first use. Refused once one is set (first writer wins)."""
+        if self.configured:
+            raise WorkshopError("A facilitator passcode is already set.")
+        if len(passcode or "") < PASSCODE_MIN:
+            raise WorkshopError(f"Use at least {PASSCODE_MIN} characters.")
+        salt = secrets.token_bytes(16)
+        record = {"algorithm": "scrypt", **SCRYPT_PARAMS, "salt": salt.hex(), "hash": self._hash(passcode, salt).hex()}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            raise WorkshopError("A facilitator passcode is already set.") from None
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(record, f)
+
+    def verify(self, passcode: str) -> bool:
+        given = (passcode or "").encode("utf-8")
+        if self.from_environment:
+            expected = self.settings.facilitator_passcode.get_secret_value().encode("utf-8")
+            # hash both sides so the comparison takes the same time whatever the lengths
+            return hmac.compare_digest(hashlib.sha256(given).digest(), hashlib.sha256(expected).digest())
+        try:
+            record = json.loads(self.path.read_text(encoding="utf-8"))
+            salt, expected = bytes.fromhex(record["salt"]), bytes.fromhex(record["hash"])
+            params = {k: int(record[k]) for k in ("n", "r", "p", "dklen")}
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+        return hmac.compare_digest(self._hash(passcode or "", salt, params), expected)
+
+    def _hash(self, passcode: str, salt: bytes, params: dict | None = None) -> bytes:
+        return hashlib.scrypt(passcode.encode("utf-8"), salt=salt, **(params or SCRYPT_PARAMS))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _cell(text: str) -> str:
+    """Text for a spreadsheet: a leading = + - @ would run as a formula, so it is quoted."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
