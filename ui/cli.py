@@ -21,6 +21,7 @@ from rich.table import Table
 from agents.settings import Settings
 from graphs import MeetingError, Meetings, MeetingView
 from scenarios import ScenarioError, load_library, load_scenario, load_script
+from ui.eval_cli import eval_command
 from ui.render import board_table, print_turns, scorecard_panel
 
 app = typer.Typer(
@@ -28,6 +29,7 @@ app = typer.Typer(
 )
 scenarios_app = typer.Typer(no_args_is_help=True, help="Browse and check scenarios.")
 app.add_typer(scenarios_app, name="scenarios")
+app.command("eval")(eval_command)
 console = Console()
 errors = Console(stderr=True)
 

@@ -1,0 +1,186 @@
+"""``roundtable eval``: run candidate scripts through scenarios in parallel, check their bands, write a report.
+
+roundtable eval                                   # every library script, offline unless a key is set
+roundtable eval chat-system --concurrency 8 --out eval-out/
+roundtable eval --calibration --repeat 3 --min-agreement 0.8
+
+Exit codes: 0 every expectation met; 1 a band failed or a session failed (with ``--calibration``:
+a session failed or agreement is below ``--min-agreement``); 2 bad input (unknown scenario,
+malformed script: the message names the file, the field and the line).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from agents.settings import Settings
+from graphs.evaluation import (
+    CALIBRATION_DIR,
+    OVERALL,
+    EvalInputError,
+    EvalReport,
+    ScriptResult,
+    discover,
+    eval_meetings,
+    run_evaluation,
+)
+from scenarios import DIMENSIONS, ScenarioError
+from ui.report import write_reports
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def eval_command(
+    scenarios: Annotated[
+        list[str] | None, typer.Argument(help="Scenario ids to evaluate (default: every one with scripts).")
+    ] = None,
+    scripts: Annotated[
+        Path | None,
+        typer.Option("--scripts", help="Folder of <scenario-id>/*.yaml, or of *.yaml for the scenarios named."),
+    ] = None,
+    engine: Annotated[str | None, typer.Option("--engine", help="offline | llm (default: as for play)")] = None,
+    concurrency: Annotated[int, typer.Option("--concurrency", "-j", min=1, max=64, help="Meetings at once.")] = 4,
+    out: Annotated[Path, typer.Option("--out", help="Where the report files are written.")] = Path("eval-out"),
+    calibration: Annotated[
+        bool,
+        typer.Option("--calibration", help="Report agreement and ordering (scripts: scenarios/calibration)."),
+    ] = False,
+    repeat: Annotated[
+        int, typer.Option("--repeat", min=1, max=20, help="Score each final transcript K times (spread).")
+    ] = 1,
+    min_agreement: Annotated[
+        float | None,
+        typer.Option("--min-agreement", min=0, max=1, help="With --calibration: fail below this agreement."),
+    ] = None,
+    model: Annotated[str | None, typer.Option("--model", help="Model name for the llm engine.")] = None,
+    base_url: Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible endpoint.")] = None,
+) -> None:
+    """Run scripted meetings in parallel and check each scorecard against the script's bands."""
+    try:
+        settings = Settings(
+            **{k: v for k, v in {"engine": engine, "model": model, "openai_base_url": base_url}.items() if v}
+        )
+    except ValidationError as exc:
+        _fail("invalid setting: " + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+    if scripts is None and calibration and CALIBRATION_DIR.is_dir():
+        scripts = CALIBRATION_DIR
+    try:
+        meetings = eval_meetings(settings)
+        jobs = discover(list(meetings.scenarios), scenarios or [], scripts)
+    except (EvalInputError, ScenarioError) as exc:
+        _fail(str(exc))
+    engine_name = settings.resolved_engine()
+    console.print(
+        f"Evaluating {len(jobs)} scripts in {len({j.scenario for j in jobs})} scenarios · "
+        f"{escape(meetings.engines.describe(engine_name))} · {concurrency} at once"
+    )
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[last]}"),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("meetings", total=len(jobs), last="")
+
+        def advance(done: int, total: int, result: ScriptResult) -> None:
+            mark = "[green]ok[/]" if result.passed else "[red]FAIL[/]"
+            progress.update(task, completed=done, last=f"{mark} {escape(result.scenario)}/{escape(result.script)}")
+
+        report = run_evaluation(
+            meetings,
+            jobs,
+            engine=engine_name,
+            concurrency=concurrency,
+            repeat=repeat,
+            calibration=calibration,
+            on_result=advance,
+        )
+    console.print(summary_table(report))
+    paths = write_reports(report, out)
+    code = exit_code(report, calibration, min_agreement)
+    _print_outcome(report, code, min_agreement)
+    console.print(f"[dim]Wrote {', '.join(escape(str(p)) for p in paths.values())}[/]")
+    raise typer.Exit(code)
+
+
+def exit_code(report: EvalReport, calibration: bool, min_agreement: float | None) -> int:
+    """1 when a band failed or a session failed; in calibration mode bands are judged together,
+    by ``min_agreement`` (a calibration set is expected to miss a few of its bands)."""
+    if any(r.error for r in report.results):
+        return 1
+    if calibration:
+        agreement = report.calibration.pooled.fraction if report.calibration else None
+        return int(min_agreement is not None and (agreement is None or agreement < min_agreement))
+    return int(bool(report.failures))
+
+
+SHORT = {"framing": "frame", "systems": "sys", "tradeoffs": "trade", "alignment": "align", "collaboration": "collab"}
+
+
+def summary_table(report: EvalReport) -> Table:
+    """Failures first; a failed band is shown in red as ``score∉[low, high]``."""
+    table = Table(title=f"{len(report.results)} scripts · {report.elapsed_s:.1f} s", title_justify="left")
+    table.add_column("", no_wrap=True)
+    table.add_column("scenario / script")
+    for name in (OVERALL, *DIMENSIONS):
+        table.add_column(SHORT.get(name, name), justify="right", no_wrap=True)
+    table.add_column("turns", justify="right", no_wrap=True)
+    table.add_column("note")
+    for r in report.ordered():
+        checks = {c.target: c for c in r.checks}
+        cells = []
+        for target in (OVERALL, *DIMENSIONS):
+            score = r.overall if target == OVERALL else r.dimensions.get(target)
+            text = "–" if score is None else f"{score:g}"
+            check = checks.get(target)
+            if check is not None and not check.passed:
+                text = f"[red]{text}∉{escape(str(check.band))}[/]"
+            elif check is not None:
+                text = f"[green]{text}[/]"
+            cells.append(text)
+        status = "[green]ok[/]" if r.passed else "[bold red]FAIL[/]"
+        note = f"[red]{escape(r.error[:160])}[/]" if r.error else escape(r.end_reason or "")
+        name = f"{escape(r.scenario)}/{escape(r.script)}"
+        table.add_row(status, name, *cells, f"{r.turns}/{r.script_turns}", note)
+    return table
+
+
+def _print_outcome(report: EvalReport, code: int, min_agreement: float | None) -> None:
+    cal = report.calibration
+    if cal is not None:
+        parts = [f"agreement {_pct(cal.pooled.fraction)} of {cal.pooled.total} bands"]
+        parts += [f"{t} {_pct(a.fraction)}" for t, a in cal.agreement.items() if a.total]
+        parts.append(f"ordering {_pct(cal.ordering_accuracy)} of {cal.pairs} pairs")
+        console.print("Calibration: " + " · ".join(parts))
+        if cal.spread:
+            spread = ", ".join(f"{t} range {s.max_range:g} stdev {s.mean_stdev:g}" for t, s in cal.spread.items())
+            note = " (offline is deterministic)" if report.engine == "offline" else ""
+            console.print(f"Spread over {cal.repeat} scorings{note}: {spread}")
+        if min_agreement is not None:
+            console.print(f"Required agreement: {min_agreement:.0%}")
+    failed = len(report.failures)
+    if code == 0:
+        console.print(f"[bold green]OK[/]: {len(report.results)} scripts, {failed} outside their bands")
+    else:
+        console.print(f"[bold red]FAILED[/]: {failed} of {len(report.results)} scripts failed")
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def _fail(message: str, code: int = 2):
+    errors.print(f"[bold red]error:[/] {escape(message)}")
+    raise typer.Exit(code)
