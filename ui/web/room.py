@@ -1,0 +1,198 @@
+"""The meeting room: one whole meeting, reusable from any page.
+
+``render_room(meetings, session_id)`` draws the transcript, the person's input, the board, wrap
+up and the scorecard, downloads, rewind and branch comparison. Everything is rendered from
+``Meetings.view``; the only UI state kept is which point of the session is being viewed (``at``)
+and the last error's text. Widget keys and HTML anchors carry ``key_prefix`` so several rooms (or a
+room inside a workshop page) never clash. Only the meeting page (``url_state=True``) keeps ``at``
+in the URL; elsewhere it lives in ``st.session_state`` under the prefix.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from graphs import MeetingError, Meetings, MeetingView
+from ui.export import escape_md, to_json, to_markdown
+from ui.web import branches_view
+from ui.web.board_view import render_board
+from ui.web.scorecard_view import render_scorecard
+from ui.web.services import call, scenario_of, supports
+from ui.web.transcript_view import LiveReplies, render_transcript
+
+CHAT_PLACEHOLDER = "Your turn…"
+MAX_TURN_CHARS = 4000
+
+
+class RoomNav:
+    """Which point of a session is on screen: ``None`` is the latest, else a checkpoint id."""
+
+    def __init__(self, session_id: str, *, at: str | None, key_prefix: str, url_state: bool):
+        self.url_state = url_state
+        self.key = f"{key_prefix}at::{session_id}"
+        if not url_state and self.key not in st.session_state:
+            st.session_state[self.key] = at
+
+    @property
+    def at(self) -> str | None:
+        if self.url_state:
+            return st.query_params.get("at") or None
+        return st.session_state.get(self.key)
+
+    def go(self, checkpoint_id: str | None) -> None:
+        if self.url_state:
+            if checkpoint_id:
+                st.query_params["at"] = checkpoint_id
+            elif "at" in st.query_params:
+                del st.query_params["at"]
+        else:
+            st.session_state[self.key] = checkpoint_id
+
+
+def render_room(
+    meetings: Meetings, session_id: str, *, at: str | None = None, key_prefix: str = "", url_state: bool = False
+) -> MeetingView | None:
+    """Render the meeting ``session_id`` (at checkpoint ``at``, default its latest); returns its view.
+
+    ``key_prefix`` namespaces widget keys and anchors; ``url_state`` keeps the viewed point in
+    ``st.query_params["at"]`` (for the meeting page, so a refresh returns to it).
+    """
+    nav = RoomNav(session_id, at=at, key_prefix=key_prefix, url_state=url_state)
+    error_key = f"{key_prefix}error::{session_id}"
+    try:
+        view = call(meetings.view, session_id, at=nav.at)
+    except MeetingError as exc:
+        if nav.at is None:
+            st.error(str(exc))
+            return None
+        nav.go(None)  # a stale rewind point: show the latest instead
+        view = meetings.view(session_id)
+    scenario = scenario_of(meetings, view.scenario_id)
+    _header(view, nav)
+
+    main, side = st.columns([2.3, 1], gap="large")
+    with side:
+        render_board(view, scenario, key_prefix=key_prefix)
+    with main:
+        render_transcript(view.transcript, scenario, key_prefix=key_prefix)
+        live = st.container()
+        pending = view.phase != "done" and not view.awaiting_person
+        error = st.session_state.get(error_key)
+        if error:
+            st.error(error)
+        if pending:
+            if not error:
+                st.warning("The replies to your last turn are still pending. Your turn is saved.")
+            if st.button("Retry", key=f"{key_prefix}retry", type="primary", icon="🔁"):
+                _act(meetings, view, nav, error_key, live, "retry")
+        if view.phase != "done":
+            text = st.chat_input(
+                CHAT_PLACEHOLDER if not pending else "Retry the replies first…",
+                key=f"{key_prefix}chat_input",
+                max_chars=MAX_TURN_CHARS,
+                disabled=pending,
+            )
+            if text:
+                _send(meetings, view, nav, error_key, live, text)
+            wrap = st.button(
+                "Wrap up", key=f"{key_prefix}wrap_up", icon="🏁", help="End the meeting and get the scorecard"
+            )
+            if wrap:
+                _act(meetings, view, nav, error_key, live, "finish")
+        else:
+            reason = {"round_limit": "the round limit was reached", "settled": "every concern was settled"}
+            st.success(f"The meeting is over{': ' + reason[view.end_reason] if view.end_reason in reason else ''}.")
+            if view.scorecard is not None:
+                person_turns = sum(1 for t in view.transcript if t.role == "person")
+                render_scorecard(view.scorecard, key_prefix=key_prefix, turn_count=person_turns)
+        st.divider()
+        branches_view.render_rewind(meetings, view, nav, key_prefix=key_prefix)
+        branches_view.render_compare(meetings, view, nav, key_prefix=key_prefix)
+        _downloads(view, scenario, key_prefix)
+    return view
+
+
+def _header(view: MeetingView, nav: RoomNav) -> None:
+    st.title(escape_md(view.title), anchor=False)
+    bits = [f"Engine: {escape_md(view.engine_label)}"]
+    model = getattr(view, "model", None)
+    if model and model not in view.engine_label:
+        bits.append(f"model {escape_md(model)}")
+    if getattr(view, "coaching", False):
+        bits.append("coaching on")
+    bits.append(f"session {escape_md(view.session_id)}")
+    tokens = sum(view.usage.values()) if view.usage else 0
+    if tokens:
+        bits.append(f"{tokens:,} tokens")
+    cost = getattr(view, "cost_usd", None)
+    if cost is not None:
+        bits.append(f"≈ \\${cost:.4f}")
+    st.caption(" · ".join(bits))
+    if nav.at is not None:
+        st.info(
+            "You are viewing an earlier point of this meeting. Type a different answer to start a new branch "
+            "from here; the original stays in the session.",
+            icon="⏪",
+        )
+
+
+def _send(meetings: Meetings, view: MeetingView, nav: RoomNav, error_key: str, live, text: str) -> None:
+    scenario = scenario_of(meetings, view.scenario_id)
+    with live:
+        with st.chat_message("user", avatar="🙋"):
+            st.caption("You")
+            st.text(text, width="stretch")
+        status = st.status("The room is listening…", expanded=False)
+    replies = LiveReplies(live, status, scenario)
+    try:
+        call(meetings.send, view.session_id, text, at=nav.at, on_event=replies)
+    except MeetingError as exc:
+        status.update(label="The replies could not be completed", state="error")
+        st.session_state[error_key] = str(exc)
+    else:
+        st.session_state.pop(error_key, None)
+    nav.go(None)  # a turn sent from a rewind point starts a branch that becomes the latest
+    st.rerun()
+
+
+def _act(meetings: Meetings, view: MeetingView, nav: RoomNav, error_key: str, live, action: str) -> None:
+    """Retry pending replies or wrap up, with a status while it runs."""
+    label = "The facilitator is scoring the meeting…" if action == "finish" else "Retrying the replies…"
+    with live:
+        status = st.status(label, expanded=False)
+    method = getattr(meetings, action)
+    kwargs = {"at": nav.at}
+    if supports(method, "on_event"):
+        kwargs["on_event"] = LiveReplies(live, status, scenario_of(meetings, view.scenario_id))
+    try:
+        call(method, view.session_id, **kwargs)
+    except MeetingError as exc:
+        status.update(label="That did not work", state="error")
+        st.session_state[error_key] = str(exc)
+    else:
+        st.session_state.pop(error_key, None)
+    nav.go(None)
+    st.rerun()
+
+
+def _downloads(view: MeetingView, scenario, key_prefix: str) -> None:
+    st.caption("Download this session (transcript, board and scorecard).")
+    left, right = st.columns(2)
+    left.download_button(
+        "Download Markdown",
+        to_markdown(view, scenario),
+        file_name=f"roundtable-{view.session_id}.md",
+        mime="text/markdown",
+        key=f"{key_prefix}download_md",
+        on_click="ignore",
+        icon="📝",
+    )
+    right.download_button(
+        "Download JSON",
+        to_json(view),
+        file_name=f"roundtable-{view.session_id}.json",
+        mime="application/json",
+        key=f"{key_prefix}download_json",
+        on_click="ignore",
+        icon="🧾",
+    )

@@ -1,0 +1,114 @@
+"""The scorecard in the browser: a chart of the five dimensions, then each with its evidence.
+
+Evidence quotes link to the person's turn they came from (``#turn-N`` anchors set by the room).
+Quotes and rationales are escaped: they contain the person's own words.
+"""
+
+from __future__ import annotations
+
+import re
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from agents.facilitator import Scorecard, rubric
+from ui.export import escape_md
+
+
+def dom_id(key_prefix: str, name: str) -> str:
+    """An HTML id on the page; the prefix keeps two rooms on one page apart."""
+    safe = re.sub(r"[^a-z0-9-]", "-", key_prefix.lower()).strip("-")
+    return f"{safe}-{name}" if safe else name
+
+
+def turn_anchor(key_prefix: str, turn: int) -> str:
+    """The HTML id of the person's turn ``turn`` (``turn-3``)."""
+    return dom_id(key_prefix, f"turn-{turn}")
+
+
+def score_chart(card: Scorecard) -> alt.Chart:
+    anchors = rubric()
+    data = pd.DataFrame(
+        [
+            {"dimension": anchors[d].name, "score": s.score, "order": i}
+            for i, (d, s) in enumerate(card.dimensions.items())
+        ]
+    )
+    base = alt.Chart(data).encode(
+        y=alt.Y("dimension:N", sort=alt.SortField("order"), title=None),
+        x=alt.X("score:Q", scale=alt.Scale(domain=[0, 5]), axis=alt.Axis(tickCount=5), title="score (1-5)"),
+    )
+    bars = base.mark_bar(cornerRadiusEnd=3).encode(
+        color=alt.Color("score:Q", scale=alt.Scale(domain=[1, 5], scheme="redyellowgreen"), legend=None),
+        tooltip=["dimension", "score"],
+    )
+    labels = base.mark_text(align="left", dx=4).encode(text="score:Q")
+    return (bars + labels).properties(height=200)
+
+
+def render_scorecard(card: Scorecard, *, key_prefix: str = "", turn_count: int | None = None) -> None:
+    """The whole scorecard. ``turn_count`` limits evidence links to turns the transcript shows."""
+    anchors = rubric()
+    st.header("Scorecard", anchor=dom_id(key_prefix, "scorecard"))
+    overall, engine = st.columns([1, 3])
+    overall.metric("Overall", f"{card.overall:.2f} / 5")
+    engine.caption(f"Scored by the {escape_md(card.engine)} engine against the five-dimension rubric.")
+    st.altair_chart(score_chart(card), width="stretch")
+    for d, s in card.dimensions.items():
+        with st.container(border=True, key=f"{key_prefix}dim_{d}"):
+            st.markdown(f"**{escape_md(anchors[d].name)}** — {'●' * s.score}{'○' * (5 - s.score)} **{s.score} / 5**")
+            st.markdown(escape_md(s.rationale))
+            if s.anchor:
+                st.caption(f"Anchor: {escape_md(s.anchor)}")
+            for e in s.evidence:
+                link = f"[turn {e.turn}](#{turn_anchor(key_prefix, e.turn)})"
+                if turn_count is not None and not 1 <= e.turn <= turn_count:
+                    link = f"turn {e.turn}"
+                st.markdown(f"> {link}: “{escape_md(e.quote)}”")
+    open_concerns = [
+        f"{c.stakeholder}: {c.challenge} ({c.status})" for c in card.concerns if c.status in ("open", "escalated")
+    ]
+    unraised = [f"{c.stakeholder}: {c.challenge}" for c in card.concerns if c.status == "unraised"]
+    left, right = st.columns(2)
+    with left:
+        _bullets("Strengths", card.strengths, "Nothing stood out yet.")
+        _bullets("To improve", card.improvements, "Nothing to add.")
+    with right:
+        _bullets("Questions worth having asked", card.missed_questions, "You asked what the room knew.")
+        _bullets("Concerns left open", open_concerns, "Every raised concern was settled.")
+        if unraised:
+            _bullets("Concerns nobody raised", unraised, "")
+    if card.ignored:
+        _bullets("Ignored (addressed to the scorer, not the room)", card.ignored, "")
+    timeline = getattr(card, "timeline", None)
+    if timeline:
+        render_timeline(timeline, key_prefix=key_prefix)
+
+
+def render_timeline(timeline: list, *, key_prefix: str = "") -> None:
+    """Per person turn: which dimensions moved and which concerns opened or closed."""
+    st.subheader("Turn by turn", anchor=False)
+    for i, entry in enumerate(timeline, start=1):
+        data = entry.model_dump() if hasattr(entry, "model_dump") else dict(entry)
+        turn = data.pop("turn", i)
+        parts = []
+        for name, value in data.items():
+            if value in (None, [], {}, ""):
+                continue
+            if isinstance(value, dict):
+                value = ", ".join(f"{k} {v:+}" if isinstance(v, int | float) else f"{k}: {v}" for k, v in value.items())
+            elif isinstance(value, list):
+                value = ", ".join(map(str, value))
+            parts.append(f"{name.replace('_', ' ')}: {value}")
+        link = f"[turn {turn}](#{turn_anchor(key_prefix, turn)})" if isinstance(turn, int) else escape_md(str(turn))
+        st.markdown(f"- {link} — {escape_md('; '.join(parts) or 'no change')}")
+
+
+def _bullets(title: str, items: list[str], empty: str) -> None:
+    st.markdown(f"**{title}**")
+    if not items:
+        if empty:
+            st.caption(empty)
+        return
+    st.markdown("\n".join(f"- {escape_md(item)}" for item in items))

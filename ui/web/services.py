@@ -1,0 +1,83 @@
+"""What every page shares: the one ``Meetings`` per process, and calls into it that tolerate its version.
+
+``Meetings`` is held in ``st.cache_resource`` keyed by a fingerprint of the settings, so a change
+of environment (another data dir, engine or endpoint; tests use one per case) gets its own
+instance instead of silently reusing the old one. Only ids live in ``st.session_state``.
+
+The session API grows in steps (rewind, events, coaching, uploads); the ``call``/``supports``
+helpers pass the newer keyword arguments only to a ``Meetings`` that takes them, so the web app
+keeps working on both sides of such a change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+from pydantic import SecretStr
+
+from agents.settings import Settings
+from graphs import Meetings
+from scenarios import Scenario
+
+ROLE_AVATAR = {
+    "facilitator": "🧭",
+    "person": "🙋",
+    "engineering": "🛠️",
+    "design": "🎨",
+    "business": "💼",
+}
+HINT_AVATAR = "💡"
+ROLE_LABEL = {"engineering": "Engineering", "design": "Design", "business": "Business"}
+STATUS_BADGE = {"open": "🟡 open", "resolved": "🟢 resolved", "escalated": "🔴 escalated"}
+DIFFICULTY_BADGE = {"easy": "🟢 easy", "medium": "🟠 medium", "hard": "🔴 hard"}
+
+
+def settings_fingerprint(settings: Settings) -> str:
+    """A hash of every setting (secrets included, never shown) to key the cached ``Meetings``."""
+    parts = []
+    for name in sorted(type(settings).model_fields):
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        parts.append(f"{name}={value!r}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+@st.cache_resource(show_spinner="Opening the meeting room…")
+def _meetings_for(fingerprint: str, _settings: Settings) -> Meetings:
+    return Meetings(_settings)
+
+
+def get_meetings() -> Meetings:
+    """The process's ``Meetings`` for the current settings (environment and ``.env``)."""
+    settings = Settings()
+    return _meetings_for(settings_fingerprint(settings), settings)
+
+
+def supports(method: Callable, parameter: str) -> bool:
+    """Whether ``method`` takes ``parameter`` as a keyword."""
+    try:
+        return parameter in inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def call(method: Callable, *args: Any, **kwargs: Any) -> Any:
+    """Call ``method`` with the keyword arguments it takes; ``None`` values are left out too."""
+    accepted = {k: v for k, v in kwargs.items() if v is not None and supports(method, k)}
+    return method(*args, **accepted)
+
+
+def scenario_of(meetings: Meetings, scenario_id: str) -> Scenario | None:
+    return meetings.scenarios.get(scenario_id)
+
+
+def speaker_titles(scenario: Scenario | None) -> dict[str, str]:
+    """Role -> 'Name, Title' for the people in the room."""
+    if scenario is None:
+        return {}
+    return {s.role: f"{s.name}, {s.title}" for s in scenario.stakeholders}
