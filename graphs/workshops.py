@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import hmac
-import inspect
 import io
 import json
 import os
@@ -47,19 +46,8 @@ STATUS_LABELS: dict[ParticipantStatus, str] = {
     "wrapped_up": "wrapped up",
     "unavailable": "session unavailable",
 }
-CSV_COLUMNS = [
-    "workshop",
-    "code",
-    "name",
-    "session_id",
-    "status",
-    "round",
-    "round_limit",
-    "overall",
-    *DIMENSIONS,
-    "concerns_resolved",
-    "concerns_total",
-]
+_CSV_HEAD = ["workshop", "code", "name", "session_id", "status", "round", "round_limit", "overall"]
+CSV_COLUMNS = [*_CSV_HEAD, *DIMENSIONS, "concerns_resolved", "concerns_total"]
 
 
 class WorkshopError(ValueError):
@@ -205,14 +193,13 @@ class Workshops:
         if round_limit is not None and not 2 <= round_limit <= 30:
             raise WorkshopError("The round limit must be between 2 and 30.")
         engine = engine or self.meetings.settings.resolved_engine()
-        now = _now()
         for _ in range(20):
             code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
             try:
                 self._write(
                     "INSERT INTO workshops (code, name, scenario_id, round_limit, engine, coaching, created_at)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (code, name, scenario_id, round_limit, engine, int(coaching), now.isoformat()),
+                    (code, name, scenario_id, round_limit, engine, int(coaching), datetime.now(UTC).isoformat()),
                 )
             except sqlite3.IntegrityError:
                 continue  # the code is taken: draw another
@@ -266,7 +253,7 @@ class Workshops:
         try:
             self._write(
                 "INSERT INTO participants (session_id, workshop_code, name, name_key, joined_at) VALUES (?, ?, ?, ?, ?)",
-                (session_id, workshop.code, name, key, _now().isoformat()),
+                (session_id, workshop.code, name, key, datetime.now(UTC).isoformat()),
             )
         except sqlite3.IntegrityError:  # the same name, joined a moment ago from another browser
             raise WorkshopError(f"Someone has just joined as “{name}”. Pick another name.") from None
@@ -324,10 +311,13 @@ class Workshops:
     # --- internals -------------------------------------------------------------------------------
 
     def _start_meeting(self, workshop: Workshop, session_id: str) -> None:
-        options: dict = {"engine": workshop.engine, "session_id": session_id, "round_limit": workshop.round_limit}
-        if workshop.coaching and "coaching" in inspect.signature(self.meetings.start).parameters:
-            options["coaching"] = True
-        self.meetings.start(workshop.scenario_id, **options)
+        self.meetings.start(
+            workshop.scenario_id,
+            engine=workshop.engine,
+            session_id=session_id,
+            round_limit=workshop.round_limit,
+            coaching=workshop.coaching,  # explicit: the workshop's choice, not the server's default
+        )
 
     def _view(self, session_id: str) -> MeetingView | None:
         try:
@@ -399,10 +389,6 @@ class FacilitatorPasscode:
 
     def _hash(self, passcode: str, salt: bytes, params: dict | None = None) -> bytes:
         return hashlib.scrypt(passcode.encode("utf-8"), salt=salt, **(params or SCRYPT_PARAMS))
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _cell(text: str) -> str:
