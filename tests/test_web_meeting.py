@@ -9,7 +9,7 @@ import pytest
 from agents.settings import Settings
 from graphs import Meetings
 from scenarios import load_library
-from tests.web_app import app, everything, open_page, plain
+from tests.web_app import app, everything, live_markup, open_page, plain
 
 FRAMING_TURN = "Who are the users, and what scale do we expect? Dana, what does success look like for the business?"
 DESIGN_TURN = (
@@ -156,17 +156,14 @@ def test_downloads_hold_the_transcript():
 
 
 def test_markup_in_a_turn_is_shown_as_typed():
-    injection = (
-        "<img src=x onerror=alert(1)> [click me](https://evil.example) ![pic](https://evil.example/a.png) **bold**"
-    )
+    injection = "<img src=x onerror=alert(1)> [click me](https://evil.example) ![pic](https://evil.example/a.png) **b**"
     test = started([injection])
-    assert injection in [t.value for t in test.text]  # st.text: no Markdown, no HTML
-    for element in test.markdown:
-        assert "<img" not in element.value
-        assert "](https://evil" not in element.value
+    assert injection in transcript(test)  # st.text: no Markdown, no HTML
+    assert test.markdown and test.caption
     for element in [*test.markdown, *test.caption]:
-        if element.proto.allow_html if hasattr(element.proto, "allow_html") else False:
-            assert element.value.startswith('<div id="') and "evil" not in element.value
+        if element.value.startswith('<div id="turn-'):
+            continue  # our own anchors (constant markup), the only HTML on the page
+        assert not live_markup(element.value), element.value
 
 
 def closed_port() -> int:

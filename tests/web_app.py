@@ -39,6 +39,11 @@ def plain(markdown: str) -> str:
     return re.sub(r"\\(.)", r"\1", markdown.replace("  \n", "\n"))
 
 
+def live_markup(markdown: str) -> bool:
+    """Whether Markdown holds an unescaped HTML tag, link or image (a smuggled one would)."""
+    return bool(re.search(r"(?<!\\)<[a-zA-Z/!]|(?<!\\)\]\(", markdown))
+
+
 def texts(test: AppTest) -> list[str]:
     """Every plain-text and Markdown body on the page, in order, as the text a reader sees."""
     return [plain(e.value) for e in [*test.text, *test.markdown, *test.caption]]
