@@ -10,7 +10,9 @@ from langchain_core.language_models import BaseChatModel
 from agents.facilitator.llm import score_llm
 from agents.facilitator.offline import score_offline
 from agents.facilitator.scorecard import Scorecard
+from agents.facilitator.timeline import build_timeline
 from agents.models import chat_model
+from agents.pricing import estimated_cost
 from agents.settings import Engine, Settings
 from agents.stakeholder import StakeholderAgent
 from agents.stakeholder.llm import LLMStakeholder
@@ -37,8 +39,15 @@ class Engines:
         self, engine: Engine, scenario: Scenario, transcript: list[dict], board: dict[str, dict], revealed: list[str]
     ) -> tuple[Scorecard, dict[str, int]]:
         if engine == "llm":
-            return score_llm(self.model, self.settings, scenario, transcript, board, revealed)
-        return score_offline(scenario, transcript, board, revealed), {}
+            card, usage = score_llm(self.model, self.settings, scenario, transcript, board, revealed)
+        else:
+            card, usage = score_offline(scenario, transcript, board, revealed), {}
+        card.timeline = build_timeline(scenario, transcript, board)
+        return card, usage
+
+    def cost(self, usage: dict[str, int]) -> float | None:
+        """Estimated USD for a session's token usage (None when the model's price is unknown)."""
+        return estimated_cost(self.settings, usage)
 
     def describe(self, engine: Engine) -> str:
         if engine == "llm":

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from langchain_core.runnables import RunnableConfig
+from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send, interrupt
 
 from agents.board import all_settled, apply_turn, new_board
 from agents.engines import Engines
 from agents.facilitator import closing_prompt, closing_text, opening_text
+from agents.facilitator.coaching import next_hint
 from agents.reading import read_turn
 from agents.routing import route_speakers
 from agents.stakeholder import StakeholderContext
@@ -19,6 +22,8 @@ from scenarios import Scenario
 
 FACILITATOR = "Facilitator"
 CLOSING_SLOT = 99  # after every stakeholder's reply in the round
+STREAM_TEXT = "stream_text"  # configurable key: stream stakeholders' text as "custom" events
+HINT_SLOT = 98  # a coaching whisper comes after the replies, before any closing prompt
 PERSON = "You"
 
 
@@ -61,7 +66,7 @@ def build_meeting_graph(engines: Engines, scenario_of: Callable[[str], Scenario]
         ]
         return sends or "settle"
 
-    def stakeholder(task: StakeholderTask) -> MeetingState:
+    def stakeholder(task: StakeholderTask, config: RunnableConfig) -> MeetingState:
         scenario = scenario_of(task["scenario_id"])
         person = scenario.stakeholder(task["speaker"])
         reading = _reading(scenario, task)
@@ -75,7 +80,14 @@ def build_meeting_graph(engines: Engines, scenario_of: Callable[[str], Scenario]
             reading=reading.by_role[person.role],
             quote_for=reading.quote_for,
         )
-        reply, usage = engines.stakeholder(task["engine"]).respond(ctx)
+        on_text = None
+        if config.get("configurable", {}).get(STREAM_TEXT):  # someone is watching: stream the reply's text
+            write = get_stream_writer()
+
+            def on_text(text: str) -> None:
+                write({"kind": "partial", "role": person.role, "speaker": person.name, "text": text})
+
+        reply, usage = engines.stakeholder(task["engine"]).respond(ctx, on_text=on_text)
         turn = Turn(
             round=task["round"],
             slot=task["slot"],
@@ -107,6 +119,8 @@ def build_meeting_graph(engines: Engines, scenario_of: Callable[[str], Scenario]
                 intent="hint",
             )
             return {"closing": True, "transcript": [prompt.model_dump()]}
+        if state.get("coaching"):
+            return _coach(scenario_of(state["scenario_id"]), state)
         return {}
 
     def score(state: MeetingState) -> MeetingState:
@@ -140,6 +154,22 @@ def build_meeting_graph(engines: Engines, scenario_of: Callable[[str], Scenario]
     )
     graph.add_edge("score", END)
     return graph.compile(checkpointer=checkpointer)
+
+
+def _coach(scenario: Scenario, state: MeetingState) -> MeetingState:
+    hint = next_hint(
+        scenario,
+        state["transcript"],
+        state["board"],
+        state["round"],
+        state["round_limit"],
+        state.get("hints_given", []),
+    )
+    if hint is None:
+        return {}
+    hint_id, text = hint
+    turn = Turn(round=state["round"], slot=HINT_SLOT, speaker=FACILITATOR, role="facilitator", text=text, intent="hint")
+    return {"transcript": [turn.model_dump()], "hints_given": [hint_id]}
 
 
 def _reading(scenario: Scenario, state: MeetingState):

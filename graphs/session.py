@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
+from collections.abc import Callable
+from typing import Literal
 
 from langgraph.types import Command
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from agents.engines import Engines
 from agents.errors import ModelError
 from agents.facilitator import Scorecard
 from agents.settings import Engine, Settings
 from agents.transcript import Turn
-from graphs.meeting import build_meeting_graph
-from scenarios import Scenario, load_library
+from graphs import history
+from graphs.history import Branch, RewindPoint
+from graphs.meeting import STREAM_TEXT, build_meeting_graph
+from scenarios import Scenario, ScenarioError, ScenarioIssue, load_library
 
 
 class MeetingView(BaseModel):
@@ -41,6 +45,23 @@ class MeetingView(BaseModel):
     end_reason: str | None = None
     scorecard: Scorecard | None = None
     usage: dict[str, int] = {}
+    checkpoint_id: str | None = None  # the point shown: pass it as ``at=`` to act on this branch
+    model: str | None = None  # the model's name with the llm engine
+    cost_usd: float | None = None  # estimated, llm engine with a known price
+    coaching: bool = False
+
+
+class MeetingEvent(BaseModel):
+    """Progress of a turn, for interfaces that show it as it happens (``send(..., on_event=)``)."""
+
+    kind: Literal["thinking", "partial", "turn"]
+    role: str | None = None
+    speaker: str | None = None
+    text: str = ""  # partial: the reply so far; turn: the whole entry
+    roles: list[str] = Field(default_factory=list)  # thinking: who is about to answer
+
+
+OnEvent = Callable[[MeetingEvent], None]
 
 
 class MeetingError(RuntimeError):
@@ -65,6 +86,7 @@ class Meetings:
         self.settings = settings or Settings()
         self.engines = engines or Engines(self.settings)
         extra = [self.settings.scenarios_dir] if self.settings.scenarios_dir else []
+        extra.append(self.uploads_dir)
         self.scenarios = scenarios if scenarios is not None else load_library(extra)
         self.checkpointer = checkpointer if checkpointer is not None else sqlite_checkpointer(self.settings)
         self.graph = build_meeting_graph(self.engines, self.scenario, self.checkpointer)
@@ -83,45 +105,81 @@ class Meetings:
         engine: Engine | None = None,
         session_id: str | None = None,
         round_limit: int | None = None,
+        coaching: bool | None = None,
     ) -> MeetingView:
         """Open a new meeting; returns it waiting for the person's first turn."""
         self.scenario(scenario_id)
         session_id = session_id or uuid.uuid4().hex[:12]
         if self._snapshot(session_id).values:
             raise MeetingError(f"session '{session_id}' already exists; resume it instead")
-        state = {"scenario_id": scenario_id, "engine": engine or self.settings.resolved_engine()}
+        state = {
+            "scenario_id": scenario_id,
+            "engine": engine or self.settings.resolved_engine(),
+            "coaching": self.settings.coaching if coaching is None else coaching,
+        }
         if round_limit:
             state["round_limit"] = round_limit
-        return self._run(session_id, state)
+        return self._run(self._config(session_id), state)
 
-    def send(self, session_id: str, text: str) -> MeetingView:
-        """Send the person's turn; returns the meeting after the stakeholders reply."""
+    def send(
+        self, session_id: str, text: str, *, at: str | None = None, on_event: OnEvent | None = None
+    ) -> MeetingView:
+        """Send the person's turn; returns the meeting after the stakeholders reply.
+
+        ``at`` (a rewind point's checkpoint id) answers from that point instead of the latest:
+        the session forks, and the new branch becomes the one it resumes. ``on_event`` is called
+        as the replies progress (who is thinking, streamed text, each finished reply).
+        """
         text = text.strip()
         if not text:
             raise MeetingError("an empty turn says nothing; type something, or wrap up")
-        self._expect_person(session_id)
-        return self._run(session_id, Command(resume={"text": text}))
+        self._expect_person(session_id, at)
+        return self._run(self._resume_config(session_id, at), Command(resume={"text": text}), on_event)
 
-    def finish(self, session_id: str) -> MeetingView:
+    def finish(self, session_id: str, *, at: str | None = None, on_event: OnEvent | None = None) -> MeetingView:
         """Wrap up: the facilitator scores the meeting. Idempotent once scored."""
-        view = self.view(session_id)
+        view = self.view(session_id, at=at)
         if not view.awaiting_person and view.phase != "done":
-            view = self.retry(session_id)  # pending replies to the last turn come first
+            view = self.retry(session_id, at=at, on_event=on_event)  # pending replies come first
+            at = view.checkpoint_id if at else None
         if view.phase == "done":
             return view
-        return self._run(session_id, Command(resume={"wrap_up": True}))
+        return self._run(self._resume_config(session_id, at), Command(resume={"wrap_up": True}), on_event)
 
-    def retry(self, session_id: str) -> MeetingView:
+    def retry(self, session_id: str, *, at: str | None = None, on_event: OnEvent | None = None) -> MeetingView:
         """Run what a failed call left pending (e.g. replies to the last turn) from the checkpoint."""
-        return self._run(session_id, None)
+        return self._run(self._config(session_id, at), None, on_event)
 
-    def view(self, session_id: str) -> MeetingView:
-        snapshot = self._snapshot(session_id)
-        if not snapshot.values:
-            raise MeetingError(f"no session '{session_id}' in {self.settings.checkpoint_path}")
+    def rewind_points(self, session_id: str, *, at: str | None = None) -> list[RewindPoint]:
+        """The points just before each of the person's turns on a branch (the latest by default)."""
+        tip = self._existing(session_id, at)
+        return history.rewind_points(list(self.graph.get_state_history(self._config(session_id))), tip)
+
+    def branches(self, session_id: str) -> list[Branch]:
+        """Every line the session has taken (one per rewind answered), oldest first."""
+        self._existing(session_id)
+        return history.branches(list(self.graph.get_state_history(self._config(session_id))))
+
+    def add_scenario(self, scenario: Scenario, yaml_text: str) -> None:
+        """Keep an uploaded (already validated) scenario under the data dir and offer it from now on."""
+        target = self.uploads_dir / f"{scenario.id}.yaml"
+        if scenario.id in self.scenarios and not target.exists():
+            issue = ScenarioIssue("id", None, f"scenario id '{scenario.id}' is already in the library; choose another")
+            raise ScenarioError(scenario.id, [issue])
+        self.uploads_dir.mkdir(parents=True, exist_ok=True)
+        target.write_text(yaml_text, encoding="utf-8")
+        self.scenarios[scenario.id] = scenario
+
+    @property
+    def uploads_dir(self):
+        return self.settings.data_dir / "scenarios"
+
+    def view(self, session_id: str, *, at: str | None = None) -> MeetingView:
+        snapshot = self._existing(session_id, at)
         values = snapshot.values
         engine = values.get("engine", "offline")
         card = values.get("scorecard")
+        usage = values.get("usage", {})
         return MeetingView(
             session_id=session_id,
             scenario_id=values["scenario_id"],
@@ -138,26 +196,57 @@ class Meetings:
             speakers=values.get("speakers", []),
             end_reason=values.get("end_reason"),
             scorecard=Scorecard.model_validate(card) if card else None,
-            usage=values.get("usage", {}),
+            usage=usage,
+            checkpoint_id=snapshot.config["configurable"].get("checkpoint_id"),
+            model=self.settings.model if engine == "llm" else None,
+            cost_usd=self.engines.cost(usage) if engine == "llm" else None,
+            coaching=bool(values.get("coaching")),
         )
 
-    def _config(self, session_id: str) -> dict:
-        return {"configurable": {"thread_id": session_id}, "max_concurrency": self.settings.max_concurrency}
+    def _config(self, session_id: str, at: str | None = None) -> dict:
+        configurable = {"thread_id": session_id}
+        if at:
+            configurable |= {"checkpoint_ns": "", "checkpoint_id": at}
+        return {"configurable": configurable, "max_concurrency": self.settings.max_concurrency}
 
-    def _snapshot(self, session_id: str):
-        return self.graph.get_state(self._config(session_id))
+    def _resume_config(self, session_id: str, at: str | None) -> dict:
+        """Where to answer the waiting ``ask_user``: the latest point, or a fork of an earlier one.
 
-    def _expect_person(self, session_id: str) -> None:
-        view = self.view(session_id)
+        Resuming an old checkpoint directly would replay the answer already stored there, so an
+        earlier point is first copied into a new checkpoint (as if ``settle`` had just run).
+        """
+        if not at:
+            return self._config(session_id)
+        forked = self.graph.update_state(self._config(session_id, at), None, as_node="settle")
+        return {**self._config(session_id), "configurable": forked["configurable"]}
+
+    def _snapshot(self, session_id: str, at: str | None = None):
+        return self.graph.get_state(self._config(session_id, at))
+
+    def _existing(self, session_id: str, at: str | None = None):
+        snapshot = self._snapshot(session_id, at)
+        if not snapshot.values:
+            where = f" at checkpoint '{at}'" if at else ""
+            raise MeetingError(f"no session '{session_id}'{where} in {self.settings.checkpoint_path}")
+        return snapshot
+
+    def _expect_person(self, session_id: str, at: str | None = None) -> None:
+        view = self.view(session_id, at=at)
         if view.phase == "done":
             raise MeetingError("this meeting is over; start a new one", view)
         if not view.awaiting_person:
             raise MeetingError("the replies to your last turn are still pending; retry them first", view)
 
-    def _run(self, session_id: str, payload) -> MeetingView:
+    def _run(self, config: dict, payload, on_event: OnEvent | None = None) -> MeetingView:
+        session_id = config["configurable"]["thread_id"]
         try:
             # durability="sync": the person's turn is on disk before any model is called
-            self.graph.invoke(payload, self._config(session_id), durability="sync")
+            if on_event is not None:
+                config = {**config, "configurable": {**config["configurable"], STREAM_TEXT: True}}
+            for mode, data in self.graph.stream(payload, config, stream_mode=["updates", "custom"], durability="sync"):
+                if on_event is not None:
+                    for event in _events(mode, data):
+                        on_event(event)
         except ModelError as exc:
             raise MeetingError(str(exc), self._safe_view(session_id)) from exc
         return self.view(session_id)
@@ -167,6 +256,23 @@ class Meetings:
             return self.view(session_id)
         except MeetingError:
             return None
+
+
+def _events(mode: str, data) -> list[MeetingEvent]:
+    """Turn one streamed graph chunk into the events interfaces show."""
+    if mode == "custom":
+        return [MeetingEvent(**data)] if isinstance(data, dict) and data.get("kind") == "partial" else []
+    out = []
+    for node, update in data.items():
+        if not isinstance(update, dict):
+            continue  # interrupts
+        if node == "route":
+            roles = [s["role"] for s in update.get("speakers", [])]
+            out.append(MeetingEvent(kind="thinking", roles=roles))
+        for turn in update.get("transcript", []):
+            if turn["role"] != "person":
+                out.append(MeetingEvent(kind="turn", role=turn["role"], speaker=turn["speaker"], text=turn["text"]))
+    return out
 
 
 def sqlite_checkpointer(settings: Settings):

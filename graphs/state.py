@@ -30,6 +30,8 @@ class MeetingState(TypedDict, total=False):
     end_reason: str | None  # "wrap_up" | "round_limit" | "settled"
     scorecard: dict | None
     usage: Annotated[dict[str, int], add_usage]  # tokens used by model calls
+    coaching: bool  # the facilitator may whisper hints
+    hints_given: Annotated[list[str], add_revealed]  # ids of coaching hints already whispered
 
 
 class StakeholderTask(MeetingState, total=False):

@@ -8,14 +8,15 @@ never from one shared iterator.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
 from collections.abc import Callable
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, PrivateAttr
 
 Answer = Callable[[list[BaseMessage]], tuple[str, dict]]
@@ -83,3 +84,13 @@ class ScriptedChatModel(BaseChatModel):
             usage_metadata={"input_tokens": 100, "output_tokens": 20, "total_tokens": 120},
         )
         return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def _stream(self, messages, stop=None, run_manager=None, **kwargs):
+        """The same answer, as a server streams it: the tool call's JSON arguments a few characters at a time."""
+        message = self._generate(messages, stop, run_manager, **kwargs).generations[0].message
+        call = message.tool_calls[0]
+        args = json.dumps(call["args"])
+        for i in range(0, len(args), 8):
+            piece = {"name": call["name"], "args": args[i : i + 8], "id": call["id"], "index": 0}
+            yield ChatGenerationChunk(message=AIMessageChunk(content="", tool_call_chunks=[piece]))
+        yield ChatGenerationChunk(message=AIMessageChunk(content="", usage_metadata=message.usage_metadata))

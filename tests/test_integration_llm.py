@@ -104,3 +104,29 @@ def test_unreachable_model_is_one_clear_error_and_the_turn_is_kept(tmp_path, llm
         meetings.send(view.session_id, "How many users do we expect?")
     kept = meetings.view(view.session_id)
     assert kept.transcript[-1].text == "How many users do we expect?"
+
+
+def test_replies_stream_from_a_real_server(library, tmp_path, llama_server_url):
+    from agents.engines import Engines
+    from agents.settings import Settings
+    from graphs import Meetings
+
+    settings = Settings(
+        engine="llm",
+        openai_base_url=llama_server_url,
+        model="smollm2",
+        structured_output="function_calling",
+        temperature=0,
+        max_tokens=300,
+        data_dir=tmp_path / "data",
+    )
+    meetings = Meetings(settings, engines=Engines(settings), scenarios=library)
+    view = meetings.start("chat-system")
+    events = []
+    view = meetings.send(view.session_id, "Priya, how many users do we expect?", on_event=events.append)
+
+    partials = [e for e in events if e.kind == "partial"]
+    turns = [e for e in events if e.kind == "turn"]
+    assert turns and partials and len(partials) > len(turns)  # text arrived in pieces before each reply
+    assert view.usage.get("output_tokens", 0) > 0  # counted, or estimated where the server sends none
+    assert view.cost_usd == 0.0  # a model on this machine costs nothing

@@ -109,3 +109,26 @@ def test_engine_is_llm_when_a_base_url_is_set_and_offline_otherwise(monkeypatch)
     assert Settings().resolved_engine() == "llm"
     monkeypatch.setenv("ROUNDTABLE_ENGINE", "offline")
     assert Settings().resolved_engine() == "offline"
+
+
+def test_replies_stream_as_they_are_written_when_someone_watches(library, tmp_path):
+    model = ScriptedChatModel()
+    meetings = llm_meetings(library, model, tmp_path)
+    view = meetings.start("chat-system")
+    events = []
+    view = meetings.send(view.session_id, ALL_THREE, on_event=events.append)
+
+    final = {t.role: t.text for t in view.transcript if t.round == 1 and t.role != "person"}
+    for role, text in final.items():
+        partials = [e.text for e in events if e.kind == "partial" and e.role == role]
+        assert len(partials) > 1, role  # text arrives in pieces, growing to the whole reply
+        assert all(text.startswith(p) for p in partials) and partials[-1] == text
+    assert view.usage["input_tokens"] == 100 * len(final)  # usage is counted on streamed replies too
+
+
+def test_cost_is_shown_for_a_priced_model(library, tmp_path):
+    meetings = llm_meetings(library, ScriptedChatModel(), tmp_path, price_input_per_mtok=0.15)
+    view = meetings.start("chat-system")
+    assert view.model == "gpt-4o-mini" and view.cost_usd == 0.0  # the default model, before any call
+    view = meetings.send(view.session_id, ALL_THREE)
+    assert view.cost_usd and view.cost_usd > 0

@@ -16,7 +16,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 
 from agents.settings import Settings
 from graphs import MeetingError, Meetings, MeetingView
@@ -202,7 +202,7 @@ def list_scenarios(as_json: Annotated[bool, typer.Option("--json")] = False) -> 
     if as_json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    table = Table("id", "title", "difficulty", "rounds", "brief")
+    table = Table(Column("id", no_wrap=True), "title", "difficulty", "rounds", "brief")  # ids are typed back
     for r in rows:
         table.add_row(r["id"], r["title"], r["difficulty"], str(r["round_limit"]), r["brief"])
     console.print(table)

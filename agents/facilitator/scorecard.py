@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, Field
 
+from agents.facilitator.timeline import TimelinePoint
 from scenarios import DIMENSIONS, Dimension, RubricEmphasis
 
 RUBRIC_PATH = Path(__file__).parent / "rubric.yaml"
@@ -60,6 +61,7 @@ class Scorecard(BaseModel):
     missed_questions: list[str] = Field(default_factory=list, description="Questions worth having asked.")
     concerns: list[ConcernOutcome] = Field(default_factory=list)
     ignored: list[str] = Field(default_factory=list, description="Text aimed at the scorer, not scored.")
+    timeline: list[TimelinePoint] = Field(default_factory=list, description="What each of the person's turns moved.")
 
 
 def weighted_overall(scores: dict[Dimension, int], emphasis: RubricEmphasis) -> float:

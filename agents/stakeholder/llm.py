@@ -6,6 +6,8 @@ engine uses), so it cannot leak what was not asked; its ids are checked against 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
@@ -24,13 +26,16 @@ class LLMStakeholder:
         self.model = model
         self.settings = settings
 
-    def respond(self, ctx: StakeholderContext) -> tuple[StakeholderTurn, dict[str, int]]:
+    def respond(
+        self, ctx: StakeholderContext, on_text: Callable[[str], None] | None = None
+    ) -> tuple[StakeholderTurn, dict[str, int]]:
         reply, usage = ask_structured(
             self.model,
             StakeholderTurn,
             build_messages(ctx),
             self.settings,
             tags=[f"agent:{ctx.stakeholder.role}"],
+            on_text=on_text,
         )
         return checked(reply, ctx), usage
 

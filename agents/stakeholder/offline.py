@@ -26,7 +26,8 @@ QUOTE_WORDS = 14
 class OfflineStakeholder:
     """Card-driven stakeholder; see the module docstring for the policy."""
 
-    def respond(self, ctx: StakeholderContext) -> tuple[StakeholderTurn, dict[str, int]]:
+    def respond(self, ctx: StakeholderContext, on_text=None) -> tuple[StakeholderTurn, dict[str, int]]:
+        # replies are composed at once from the cards: there is nothing to stream (on_text unused)
         reading, scenario = ctx.reading, ctx.scenario
         parts: list[str] = []
         reply = StakeholderTurn(text="", intent="answer")

@@ -1,0 +1,80 @@
+"""Rewind and branches, on LangGraph's checkpoint history (one thread per session).
+
+Every checkpoint of a session's thread is kept. A point where the meeting waited for the
+person's turn k is a rewind point: answering from it forks the thread, and the old branch stays
+in the history. A branch is a checkpoint no other checkpoint descends from (a leaf).
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+
+class RewindPoint(BaseModel):
+    """The checkpoint just before the person's turn ``turn`` on a branch, and what they said there."""
+
+    turn: int
+    checkpoint_id: str
+    text: str
+
+
+class Branch(BaseModel):
+    """The tip of one line of the meeting."""
+
+    checkpoint_id: str
+    round: int
+    phase: str
+    person_turns: list[str]
+    overall: float | None = None
+    created_at: str | None = None
+    latest: bool = False
+
+
+def checkpoint_id(snapshot) -> str:
+    return snapshot.config["configurable"]["checkpoint_id"]
+
+
+def _parent_id(snapshot) -> str | None:
+    parent = snapshot.parent_config
+    return parent["configurable"]["checkpoint_id"] if parent else None
+
+
+def _person_texts(values: dict) -> list[str]:
+    return [t["text"] for t in values.get("transcript", []) if t["role"] == "person"]
+
+
+def rewind_points(history: list, tip) -> list[RewindPoint]:
+    """For each of the person's turns on the branch ending at ``tip``: the checkpoint waiting for it."""
+    by_id = {checkpoint_id(s): s for s in history}
+    texts = _person_texts(tip.values)
+    found: dict[int, str] = {}
+    node = tip
+    while node is not None:
+        rnd = node.values.get("round")
+        if node.next == ("ask_user",) and rnd is not None and rnd < len(texts) and rnd not in found:
+            found[rnd] = checkpoint_id(node)  # nearest to the tip wins (forks repeat a point)
+        parent = _parent_id(node)
+        node = by_id.get(parent) if parent else None
+    return [RewindPoint(turn=r + 1, checkpoint_id=cid, text=texts[r]) for r, cid in sorted(found.items())]
+
+
+def branches(history: list) -> list[Branch]:
+    """Every branch tip of the session, oldest first; ``latest`` marks the one the session resumes."""
+    parents = {_parent_id(s) for s in history}
+    tips = [s for s in history if checkpoint_id(s) not in parents and s.values.get("transcript")]
+    tips.sort(key=lambda s: s.created_at or "")
+    out = []
+    for i, s in enumerate(tips):
+        card = s.values.get("scorecard") or {}
+        out.append(
+            Branch(
+                checkpoint_id=checkpoint_id(s),
+                round=s.values.get("round", 0),
+                phase=s.values.get("phase", "meeting"),
+                person_turns=_person_texts(s.values),
+                overall=card.get("overall"),
+                created_at=s.created_at,
+                latest=i == len(tips) - 1,
+            )
+        )
+    return out
