@@ -1,9 +1,9 @@
-# Two commands on a fresh machine: `make run` (set up, then hold a meeting offline) and `make test`.
+# Two commands on a fresh machine: `make run` (set up, then open Roundtable in the browser) and `make test`.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-fast bench lint clean
+.PHONY: run play test test-fast bench browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,11 +17,16 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e ".[dev,llm-test]"
 	touch $@ $(VENV)/.installed
 
+# The browser app on the offline engine (no key needed); ARGS="--port 8502" etc. go to `roundtable web`.
 run: $(VENV)/.installed
-	$(BIN)/roundtable play
+	$(BIN)/roundtable web $(ARGS)
+
+# The same meeting in the terminal.
+play: $(VENV)/.installed
+	$(BIN)/roundtable play $(ARGS)
 
 # Everything CI runs: lint, the fast suite, and the slow integration tests against a real llama.cpp server.
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -m "slow or not slow"
@@ -29,7 +34,13 @@ test: $(VENV)/.installed-test
 test-fast: $(VENV)/.installed-test
 	$(BIN)/pytest
 
-bench: $(VENV)/.installed-test
+# Debian's Chromium for the browser tests (Playwright's own browser download is not used).
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "browser tests need Debian's chromium: sudo apt-get install chromium"; fi; }
+
+bench: $(VENV)/.installed-test browser
 	$(BIN)/python -m benchmarks
 
 clean:

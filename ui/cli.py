@@ -1,5 +1,6 @@
 """The terminal interface: play a meeting, run a scripted one headless, list and validate scenarios.
 
+roundtable web                        # the browser app (meeting room, scenarios, workshops)
 roundtable play                       # interactive meeting, offline engine unless a key is set
 roundtable run --scenario chat-system --script turns.yaml --json
 roundtable scenarios list | validate PATH...
@@ -23,12 +24,14 @@ from graphs import MeetingError, Meetings, MeetingView
 from scenarios import ScenarioError, load_library, load_scenario, load_script
 from ui.eval_cli import eval_command
 from ui.render import board_table, print_turns, scorecard_panel
+from ui.web_cli import web
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Roundtable: practise leading a cross-functional meeting."
 )
 scenarios_app = typer.Typer(no_args_is_help=True, help="Browse and check scenarios.")
 app.add_typer(scenarios_app, name="scenarios")
+app.command("web")(web)
 app.command("eval")(eval_command)
 console = Console()
 errors = Console(stderr=True)
