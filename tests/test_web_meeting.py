@@ -124,7 +124,7 @@ def test_rewind_tries_a_different_answer_and_keeps_both_branches():
     session = session_of(test)
     pick = test.selectbox(key="rewind_pick")
     assert len(pick.options) == 2
-    pick.select_index(1).run()  # just before turn 2
+    assert pick.value.startswith("Turn 2:")  # the latest turn, though "Turn 1" was the only choice a turn ago
     test.button(key="rewind_go").click().run()
     assert not test.exception
     assert test.query_params.get("at")
@@ -207,3 +207,46 @@ def test_every_page_renders():
     for url_path in ("scenarios", "join", "dashboard", ""):  # "" is the default page, the meeting room
         open_page(test, url_path)
         assert not test.exception, (url_path, test.exception)
+
+
+def _live_replies_script():
+    import streamlit as st
+
+    from graphs import MeetingEvent
+    from scenarios import load_library
+    from ui.web.transcript_view import LiveReplies
+
+    box = st.container()
+    status = st.status("The room is listening…")
+    live = LiveReplies(box, status, load_library()["chat-system"])
+    live(MeetingEvent(kind="thinking", roles=["engineering", "design"]))
+    live(MeetingEvent(kind="partial", role="engineering", speaker="Priya Raman", text="Half"))
+    live(MeetingEvent(kind="partial", role="engineering", speaker="Priya Raman", text="Half a reply <b>"))
+    live(MeetingEvent(kind="turn", role="engineering", speaker="Priya Raman", text="Half a reply <b>, done."))
+
+
+def test_live_replies_show_who_is_thinking_and_stream_into_one_place_each():
+    from streamlit.testing.v1 import AppTest
+
+    test = AppTest.from_function(_live_replies_script, default_timeout=30).run()
+    assert not test.exception
+    assert [m.avatar for m in test.chat_message] == ["🛠️", "🎨"]  # one placeholder per stakeholder thinking
+    engineering, design = test.chat_message
+    assert [t.value for t in engineering.text] == ["Half a reply <b>, done."]  # partials replaced in place
+    assert "thinking…" in [c.value for c in design.caption]
+    assert test.status[0].label == "Priya Raman replied"
+
+
+def test_the_llm_engine_streams_replies_and_shows_model_and_tokens(monkeypatch):
+    from benchmarks.fake_openai_server import serve
+
+    with serve(latency=0.01) as server:
+        monkeypatch.setenv("ROUNDTABLE_ENGINE", "llm")
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("ROUNDTABLE_STRUCTURED_OUTPUT", "function_calling")
+        test = started([FRAMING_TURN])
+    assert not test.error
+    header = plain(test.caption[0].value)
+    assert "llm: gpt-4o-mini at http://127.0.0.1" in header
+    assert "tokens · no cost (local model)" in header
+    assert {"🛠️", "🎨", "💼"} <= set(avatars(test))

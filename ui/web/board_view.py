@@ -12,7 +12,7 @@ import streamlit as st
 from graphs import MeetingView
 from scenarios import Scenario
 from ui.export import escape_md
-from ui.web.services import ROLE_AVATAR, ROLE_LABEL, STATUS_BADGE
+from ui.web.services import ROLE_AVATAR, ROLE_LABEL, STATUS_BADGE, usage_line
 
 
 def render_board(view: MeetingView, scenario: Scenario | None, *, key_prefix: str = "") -> None:
@@ -24,13 +24,9 @@ def render_board(view: MeetingView, scenario: Scenario | None, *, key_prefix: st
         shown_round / view.round_limit if view.round_limit else 0.0,
         text=f"Round {view.round} of {view.round_limit}",
     )
-    tokens = sum(view.usage.values()) if view.usage else 0
-    cost = getattr(view, "cost_usd", None)
-    if tokens or cost is not None:
-        usage = f"Tokens used: {tokens:,}"
-        if cost is not None:
-            usage += f" · est. cost \\${cost:.4f}"
-        st.caption(usage)
+    usage = usage_line(view.usage, getattr(view, "cost_usd", None))
+    if usage:
+        st.caption(f"Model use: {usage}")
     if scenario is None:
         st.caption("This meeting's scenario is not in the library any more; showing ids.")
     roles = [s.role for s in scenario.stakeholders] if scenario else sorted({c["role"] for c in view.board.values()})
@@ -51,9 +47,9 @@ def render_board(view: MeetingView, scenario: Scenario | None, *, key_prefix: st
                 )
             facts = facts_by_role.get(role, [])
             if facts:
-                st.caption(f"Facts learned ({len(facts)})")
+                st.markdown(f"**Facts learned ({len(facts)})**")
                 for text in facts:
-                    st.markdown(f"- {escape_md(text)}")
+                    st.caption(f"• {escape_md(text)}")
     if done:
         st.caption("The meeting is over; the scorecard lists every concern, raised or not.")
 

@@ -16,6 +16,19 @@ from ui.web.services import call
 from ui.web.transcript_view import render_compact
 
 
+def _select(label: str, options: list[str], default: int, key: str) -> str:
+    """A selectbox that returns to ``default`` whenever its options change (a new turn, a new branch).
+
+    Streamlit keeps a keyed widget's old choice while it is still an option, which would leave
+    "rewind to turn 1" selected after turn 5; the key itself stays stable for browser tests.
+    """
+    seen = f"{key}::options"
+    if st.session_state.get(seen) != options:
+        st.session_state[seen] = options
+        st.session_state[key] = options[default]
+    return st.selectbox(label, options, key=key)
+
+
 def _short(text: str, limit: int = 70) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -38,16 +51,14 @@ def render_rewind(meetings: Meetings, view: MeetingView, nav, *, key_prefix: str
         st.caption("Go back to just before one of your turns and answer differently. Both versions are kept.")
         # options are the labels themselves (unique by turn number): AppTest and the browser agree on them
         by_label = {f"Turn {p.turn}: {_short(p.text)}": p.checkpoint_id for p in points}
-        choice = st.selectbox(
-            "Go back to before", list(by_label), index=len(points) - 1, key=f"{key_prefix}rewind_pick"
-        )
+        choice = _select("Go back to before", list(by_label), len(points) - 1, f"{key_prefix}rewind_pick")
         if st.button("Try a different answer from here", key=f"{key_prefix}rewind_go", type="primary"):
             nav.go(by_label[choice])
             st.rerun()
 
 
 def _branch_label(branch, index: int) -> str:
-    score = f"overall {branch.overall:.2f}" if branch.overall is not None else branch.phase
+    score = f"overall {branch.overall:.2f}" if branch.overall is not None else "in progress"
     latest = " · latest" if branch.latest else ""
     turns = branch.person_turns if isinstance(branch.person_turns, int) else len(branch.person_turns)
     return f"Branch {index}: {turns} turns, {score}{latest}"
@@ -65,15 +76,15 @@ def render_compare(meetings: Meetings, view: MeetingView, nav, *, key_prefix: st
         return
     with st.expander(f"Compare branches ({len(branches)})", expanded=False, icon="🔀"):
         by_label = {_branch_label(b, i): b.checkpoint_id for i, b in enumerate(branches, start=1)}
-        labels = {tip: label for label, tip in by_label.items()}
         names = list(by_label)
         latest = next((i for i, b in enumerate(branches) if b.latest), len(branches) - 1)
         other = next(i for i in range(len(branches)) if i != latest)
         left_pick, right_pick = st.columns(2)
-        picks = [
-            by_label[left_pick.selectbox("Left", names, index=other, key=f"{key_prefix}compare_a")],
-            by_label[right_pick.selectbox("Right", names, index=latest, key=f"{key_prefix}compare_b")],
-        ]
+        with left_pick:
+            left = _select("Left", names, other, f"{key_prefix}compare_a")
+        with right_pick:
+            right = _select("Right", names, latest, f"{key_prefix}compare_b")
+        picks = [by_label[left], by_label[right]]
         views = []
         for tip in picks:
             try:
@@ -81,8 +92,7 @@ def render_compare(meetings: Meetings, view: MeetingView, nav, *, key_prefix: st
             except MeetingError as exc:
                 st.warning(f"Cannot show that branch: {exc}")
                 return
-        sides = [f"Left · {labels[picks[0]]}", f"Right · {labels[picks[1]]}"]
-        st.dataframe(_score_table(views, sides), hide_index=True, width="stretch")
+        st.dataframe(_score_table(views, ["Left", "Right"]), hide_index=True, width="stretch")
         current = getattr(view, "checkpoint_id", None)
         columns = st.columns(2)
         for i, (column, tip, branch_view) in enumerate(zip(columns, picks, views, strict=True)):
@@ -101,10 +111,10 @@ def _score_table(views: list[MeetingView], labels: list[str]) -> pd.DataFrame:
     for dim, spec in anchors.items():
         row = {"dimension": spec.name}
         for label, v in zip(labels, views, strict=True):
-            row[label] = v.scorecard.dimensions[dim].score if v.scorecard else None
+            row[label] = str(v.scorecard.dimensions[dim].score) if v.scorecard else "–"
         rows.append(row)
     overall = {"dimension": "Overall"}
     for label, v in zip(labels, views, strict=True):
-        overall[label] = v.scorecard.overall if v.scorecard else None
+        overall[label] = f"{v.scorecard.overall:.2f}" if v.scorecard else "not scored yet"
     rows.append(overall)
     return pd.DataFrame(rows)

@@ -17,7 +17,7 @@ from ui.export import escape_md, to_json, to_markdown
 from ui.web import branches_view
 from ui.web.board_view import render_board
 from ui.web.scorecard_view import render_scorecard
-from ui.web.services import call, scenario_of, supports
+from ui.web.services import call, scenario_of, supports, usage_line
 from ui.web.transcript_view import LiveReplies, render_transcript
 
 CHAT_PLACEHOLDER = "Your turn…"
@@ -74,42 +74,50 @@ def render_room(
     with side:
         render_board(view, scenario, key_prefix=key_prefix)
     with main:
+        if view.phase == "done":
+            _finished(view, key_prefix)
+            st.subheader("Transcript", anchor=False)
         render_transcript(view.transcript, scenario, key_prefix=key_prefix)
-        live = st.container()
-        pending = view.phase != "done" and not view.awaiting_person
-        error = st.session_state.get(error_key)
-        if error:
-            st.error(error)
-        if pending:
-            if not error:
-                st.warning("The replies to your last turn are still pending. Your turn is saved.")
-            if st.button("Retry", key=f"{key_prefix}retry", type="primary", icon="🔁"):
-                _act(meetings, view, nav, error_key, live, "retry")
         if view.phase != "done":
-            text = st.chat_input(
-                CHAT_PLACEHOLDER if not pending else "Retry the replies first…",
-                key=f"{key_prefix}chat_input",
-                max_chars=MAX_TURN_CHARS,
-                disabled=pending,
-            )
-            if text:
-                _send(meetings, view, nav, error_key, live, text)
-            wrap = st.button(
-                "Wrap up", key=f"{key_prefix}wrap_up", icon="🏁", help="End the meeting and get the scorecard"
-            )
-            if wrap:
-                _act(meetings, view, nav, error_key, live, "finish")
-        else:
-            reason = {"round_limit": "the round limit was reached", "settled": "every concern was settled"}
-            st.success(f"The meeting is over{': ' + reason[view.end_reason] if view.end_reason in reason else ''}.")
-            if view.scorecard is not None:
-                person_turns = sum(1 for t in view.transcript if t.role == "person")
-                render_scorecard(view.scorecard, key_prefix=key_prefix, turn_count=person_turns)
+            live = st.container()
+            _controls(meetings, view, nav, error_key, live, key_prefix)
         st.divider()
         branches_view.render_rewind(meetings, view, nav, key_prefix=key_prefix)
         branches_view.render_compare(meetings, view, nav, key_prefix=key_prefix)
         _downloads(view, scenario, key_prefix)
     return view
+
+
+def _controls(meetings: Meetings, view: MeetingView, nav: RoomNav, error_key: str, live, key_prefix: str) -> None:
+    """Below the transcript of a running meeting: the last error, retry, the input, wrap up."""
+    pending = not view.awaiting_person
+    error = st.session_state.get(error_key)
+    if error:
+        st.error(error)
+    if pending:
+        if not error:
+            st.warning("The replies to your last turn are still pending. Your turn is saved.")
+        if st.button("Retry", key=f"{key_prefix}retry", type="primary", icon="🔁"):
+            _act(meetings, view, nav, error_key, live, "retry")
+    text = st.chat_input(
+        CHAT_PLACEHOLDER if not pending else "Retry the replies first…",
+        key=f"{key_prefix}chat_input",
+        max_chars=MAX_TURN_CHARS,
+        disabled=pending,
+    )
+    if text:
+        _send(meetings, view, nav, error_key, live, text)
+    if st.button("Wrap up", key=f"{key_prefix}wrap_up", icon="🏁", help="End the meeting and get the scorecard"):
+        _act(meetings, view, nav, error_key, live, "finish")
+
+
+def _finished(view: MeetingView, key_prefix: str) -> None:
+    """A finished meeting opens on its scorecard; evidence links jump down to the turns."""
+    reason = {"round_limit": "the round limit was reached", "settled": "every concern was settled"}
+    st.success(f"The meeting is over{': ' + reason[view.end_reason] if view.end_reason in reason else ''}.")
+    if view.scorecard is not None:
+        person_turns = sum(1 for t in view.transcript if t.role == "person")
+        render_scorecard(view.scorecard, key_prefix=key_prefix, turn_count=person_turns)
 
 
 def _header(view: MeetingView, nav: RoomNav) -> None:
@@ -121,12 +129,9 @@ def _header(view: MeetingView, nav: RoomNav) -> None:
     if getattr(view, "coaching", False):
         bits.append("coaching on")
     bits.append(f"session {escape_md(view.session_id)}")
-    tokens = sum(view.usage.values()) if view.usage else 0
-    if tokens:
-        bits.append(f"{tokens:,} tokens")
-    cost = getattr(view, "cost_usd", None)
-    if cost is not None:
-        bits.append(f"≈ \\${cost:.4f}")
+    usage = usage_line(view.usage, getattr(view, "cost_usd", None))
+    if usage:
+        bits.append(usage)
     st.caption(" · ".join(bits))
     if nav.at is not None:
         st.info(

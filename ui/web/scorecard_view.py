@@ -36,7 +36,7 @@ def score_chart(card: Scorecard) -> alt.Chart:
         ]
     )
     base = alt.Chart(data).encode(
-        y=alt.Y("dimension:N", sort=alt.SortField("order"), title=None),
+        y=alt.Y("dimension:N", sort=alt.SortField("order"), title=None, axis=alt.Axis(labelLimit=220)),
         x=alt.X("score:Q", scale=alt.Scale(domain=[0, 5]), axis=alt.Axis(tickCount=5), title="score (1-5)"),
     )
     bars = base.mark_bar(cornerRadiusEnd=3).encode(

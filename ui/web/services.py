@@ -72,6 +72,22 @@ def call(method: Callable, *args: Any, **kwargs: Any) -> Any:
     return method(*args, **accepted)
 
 
+def usage_line(usage: dict[str, int], cost_usd: float | None) -> str:
+    """'3,458 tokens · est. $0.0012' as Markdown (the dollar sign escaped); '' when nothing was used."""
+    tokens = sum(usage.values()) if usage else 0
+    if not tokens and cost_usd is None:
+        return ""
+    line = f"{tokens:,} tokens"
+    if cost_usd is not None:
+        if cost_usd == 0:
+            line += " · no cost (local model)"
+        elif cost_usd < 0.0001:
+            line += " · est. < \\$0.0001"
+        else:
+            line += f" · est. \\${cost_usd:.4f}"
+    return line
+
+
 def scenario_of(meetings: Meetings, scenario_id: str) -> Scenario | None:
     return meetings.scenarios.get(scenario_id)
 
