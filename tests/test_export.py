@@ -40,6 +40,7 @@ def test_markdown_holds_transcript_board_and_scorecard(offline, library):
     assert "Problem framing" in md and "Collaborative leadership" in md
     assert f"Overall: **{view.scorecard.overall:.2f} / 5**" in md
     assert "You (turn 2)" in md
+    assert "### Turn by turn" in md and "- turn 2:" in md
     for turn in view.transcript:
         if turn.role in ("engineering", "design", "business"):
             assert escape_md(turn.text) in md

@@ -104,7 +104,10 @@ def test_wrap_up_shows_the_scorecard_with_five_dimensions_and_evidence_links():
     assert "Questions worth having asked" in page
     assert test.metric[0].label == "Overall"
     assert not test.chat_input  # the meeting is over
-    assert test.get("arrow_vega_lite_chart") or test.get("vega_lite_chart")
+    charts = test.get("arrow_vega_lite_chart") or test.get("vega_lite_chart")
+    assert len(charts) == 2  # the five dimensions, and their scores turn by turn
+    assert "Turn by turn" in [h.value for h in test.subheader]
+    assert "(#turn-2)" in page
 
 
 def test_a_refresh_resumes_the_same_meeting():
@@ -187,7 +190,7 @@ def test_an_unreachable_model_shows_one_error_and_keeps_the_turn(monkeypatch):
     test.chat_input(key="chat_input").set_value(FRAMING_TURN).run()
     assert not test.exception
     assert len(test.error) == 1
-    assert "127.0.0.1" in test.error[0].value
+    assert "127.0.0.1" in plain(test.error[0].value)  # names the URL it tried
     assert FRAMING_TURN in [t.value for t in test.text]  # the turn is saved and shown
     assert test.button(key="retry") is not None
     assert test.chat_input(key="chat_input").proto.disabled
@@ -250,3 +253,16 @@ def test_the_llm_engine_streams_replies_and_shows_model_and_tokens(monkeypatch):
     assert "llm: gpt-4o-mini at http://127.0.0.1" in header
     assert "tokens · no cost (local model)" in header
     assert {"🛠️", "🎨", "💼"} <= set(avatars(test))
+
+
+def test_coaching_hints_look_different_from_the_room():
+    test = app().run()
+    test.toggle(key="coaching_pick").set_value(True).run()
+    test.button(key="start_meeting").click().run()
+    assert "coaching on" in test.caption[0].value
+    for text in ("ok sounds good", "let's use websockets"):
+        test.chat_input(key="chat_input").set_value(text).run()
+    assert not test.exception
+    hints = [m for m in test.chat_message if m.avatar == "💡"]
+    assert hints, "a vague meeting with coaching on gets a whisper"
+    assert all(m.info and "coaching hint" in m.caption[0].value for m in hints)

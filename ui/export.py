@@ -125,4 +125,13 @@ def _scorecard_section(view: MeetingView) -> list[str]:
     ):
         if items:
             lines += [f"### {label}", "", *[f"- {escape_md(i)}" for i in items], ""]
+    timeline = getattr(card, "timeline", None) or []
+    if timeline:
+        lines += ["### Turn by turn", ""]
+        for p in timeline:
+            moved = ", ".join(f"{anchors[d].name} {v:+d}" for d, v in p.moved.items()) or "no score moved"
+            settled = f"; settled: {', '.join(p.resolved)}" if p.resolved else ""
+            raised = f"; raised: {', '.join(p.opened)}" if p.opened else ""
+            lines.append(f"- turn {p.turn}: {escape_md(moved + raised + settled)}")
+        lines.append("")
     return lines

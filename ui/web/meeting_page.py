@@ -84,7 +84,7 @@ def _picker(meetings: Meetings) -> None:
         try:
             view = call(meetings.start, scenario_id, engine=engine, coaching=coaching)
         except MeetingError as exc:
-            st.error(str(exc))
+            st.error(escape_md(str(exc)))
             return
         st.query_params["session"] = view.session_id
         st.rerun()
@@ -122,7 +122,7 @@ def _resume_box(meetings: Meetings) -> None:
             try:
                 meetings.view(sid)
             except MeetingError as exc:
-                st.error(str(exc))
+                st.error(escape_md(str(exc)))
                 return
             st.query_params["session"] = sid
             st.rerun()

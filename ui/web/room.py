@@ -63,7 +63,7 @@ def render_room(
         view = call(meetings.view, session_id, at=nav.at)
     except MeetingError as exc:
         if nav.at is None:
-            st.error(str(exc))
+            st.error(escape_md(str(exc)))
             return None
         nav.go(None)  # a stale rewind point: show the latest instead
         view = meetings.view(session_id)
@@ -93,7 +93,7 @@ def _controls(meetings: Meetings, view: MeetingView, nav: RoomNav, error_key: st
     pending = not view.awaiting_person
     error = st.session_state.get(error_key)
     if error:
-        st.error(error)
+        st.error(escape_md(error))
     if pending:
         if not error:
             st.warning("The replies to your last turn are still pending. Your turn is saved.")

@@ -86,23 +86,51 @@ def render_scorecard(card: Scorecard, *, key_prefix: str = "", turn_count: int |
         render_timeline(timeline, key_prefix=key_prefix)
 
 
+def timeline_chart(points: list) -> alt.Chart:
+    """Each dimension's score as the meeting stood after each of the person's turns."""
+    anchors = rubric()
+    rows = [
+        {"turn": p.turn, "dimension": anchors[d].name, "score": score}
+        for p in points
+        for d, score in p.scores.items()
+        if d in anchors
+    ]
+    return (
+        alt.Chart(pd.DataFrame(rows))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("turn:O", title="your turn", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("score:Q", scale=alt.Scale(domain=[1, 5]), axis=alt.Axis(tickCount=5), title="score"),
+            color=alt.Color("dimension:N", legend=alt.Legend(orient="bottom", title=None)),
+            tooltip=["turn", "dimension", "score"],
+        )
+        .properties(height=220)
+    )
+
+
 def render_timeline(timeline: list, *, key_prefix: str = "") -> None:
     """Per person turn: which dimensions moved and which concerns opened or closed."""
     st.subheader("Turn by turn", anchor=False)
-    for i, entry in enumerate(timeline, start=1):
-        data = entry.model_dump() if hasattr(entry, "model_dump") else dict(entry)
-        turn = data.pop("turn", i)
+    points = [p for p in timeline if hasattr(p, "scores") and hasattr(p, "turn")]
+    if points:
+        st.altair_chart(timeline_chart(points), width="stretch")
+    best = max(points, key=lambda p: (sum(p.moved.values()), -p.turn), default=None)
+    for p in points:
         parts = []
-        for name, value in data.items():
-            if value in (None, [], {}, ""):
-                continue
-            if isinstance(value, dict):
-                value = ", ".join(f"{k} {v:+}" if isinstance(v, int | float) else f"{k}: {v}" for k, v in value.items())
-            elif isinstance(value, list):
-                value = ", ".join(map(str, value))
-            parts.append(f"{name.replace('_', ' ')}: {value}")
-        link = f"[turn {turn}](#{turn_anchor(key_prefix, turn)})" if isinstance(turn, int) else escape_md(str(turn))
-        st.markdown(f"- {link} — {escape_md('; '.join(parts) or 'no change')}")
+        if p.moved:
+            parts.append(", ".join(f"{rubric()[d].name.lower()} {v:+d}" for d, v in p.moved.items()))
+        for label, ids in (("raised", p.opened), ("settled", p.resolved), ("escalated", p.escalated)):
+            if ids:
+                parts.append(f"{label}: " + ", ".join(_humanize(i) for i in ids))
+        if p.facts:
+            parts.append(f"{len(p.facts)} fact{'s' if len(p.facts) != 1 else ''} learned")
+        star = " ⭐ turning point" if best is p and sum(p.moved.values()) > 0 else ""
+        link = f"[turn {p.turn}](#{turn_anchor(key_prefix, p.turn)})"
+        st.markdown(f"- {link}{star} — “{escape_md(p.text)}”  \n  {escape_md(' · '.join(parts) or 'no change')}")
+
+
+def _humanize(slug: str) -> str:
+    return slug.replace("-", " ")
 
 
 def _bullets(title: str, items: list[str], empty: str) -> None:
