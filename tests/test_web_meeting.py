@@ -266,3 +266,16 @@ def test_coaching_hints_look_different_from_the_room():
     hints = [m for m in test.chat_message if m.avatar == "💡"]
     assert hints, "a vague meeting with coaching on gets a whisper"
     assert all(m.info and "coaching hint" in m.caption[0].value for m in hints)
+
+
+def test_after_visiting_another_page_the_picker_offers_the_meeting_back():
+    test = started([FRAMING_TURN])
+    session = session_of(test)
+    open_page(test, "scenarios")
+    test.query_params.clear()  # what switching pages in the browser does
+    open_page(test, "")
+    assert not test.exception
+    assert "Design a chat system" in test.button(key="resume_last").label
+    test.button(key="resume_last").click().run()
+    assert session_of(test) == session
+    assert FRAMING_TURN in transcript(test)

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from scenarios import LIBRARY_DIR, load_library
-from tests.web_app import app, everything, live_markup, open_page
+from tests.web_app import app, everything, live_markup, open_page, plain
 
 
 @pytest.fixture(autouse=True)
@@ -98,3 +98,12 @@ def test_an_id_already_in_the_library_is_refused(chat_text):
     test.button(key="validate_scenario").click().run()
     assert any("already has a scenario with id" in w.value for w in test.warning)
     assert (LIBRARY_DIR / "chat_system.yaml").exists()
+
+
+def test_an_oversized_upload_is_refused_with_its_size():
+    test = scenarios_page()
+    big = b"# padding\n" * 30_000
+    test.file_uploader(key="scenario_upload").set_value(("huge.yaml", big, "application/x-yaml"))
+    test.button(key="validate_scenario").click().run()
+    assert len(test.error) == 1
+    assert "huge.yaml" in plain(test.error[0].value) and "at most 262,144" in plain(test.error[0].value)

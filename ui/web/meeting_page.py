@@ -15,6 +15,7 @@ from ui.export import escape_md
 from ui.web.room import render_room
 from ui.web.services import DIFFICULTY_BADGE, ROLE_AVATAR, call, get_meetings, supports
 
+LAST_SESSION = "meeting_last_session"  # (id, title): offered again after visiting another page
 ENGINE_HELP = {
     "offline": "Offline: the scenario's cards drive the room. No network, no key, deterministic.",
     "llm": "LLM: a model on an OpenAI-compatible endpoint plays each stakeholder (needs a key or base URL).",
@@ -26,7 +27,9 @@ def render() -> None:
     session_id = st.query_params.get("session")
     if session_id:
         _sidebar_for_meeting()
-        render_room(meetings, session_id, key_prefix="", url_state=True)
+        view = render_room(meetings, session_id, key_prefix="", url_state=True)
+        if view is not None:
+            st.session_state[LAST_SESSION] = (session_id, view.title)
     else:
         _picker(meetings)
 
@@ -46,6 +49,10 @@ def _picker(meetings: Meetings) -> None:
         "propose a direction, weigh the trade-offs, and bring the room to a decision. The facilitator "
         "scores how you led when you wrap up."
     )
+    last = st.session_state.get(LAST_SESSION)
+    if last and st.button(f"Back to your meeting: {escape_md(last[1])}", key="resume_last", icon="↩️"):
+        st.query_params["session"] = last[0]
+        st.rerun()
     if not meetings.scenarios:
         st.warning("The scenario library is empty. Add one on the Scenarios page.")
         return

@@ -104,6 +104,7 @@ def _controls(meetings: Meetings, view: MeetingView, nav: RoomNav, error_key: st
         key=f"{key_prefix}chat_input",
         max_chars=MAX_TURN_CHARS,
         disabled=pending,
+        submit_mode="disable",  # a second message must not interrupt the replies being written
     )
     if text:
         _send(meetings, view, nav, error_key, live, text)

@@ -53,7 +53,9 @@ def _add(meetings: Meetings) -> None:
         key="scenario_upload",
         max_upload_size=1,
     )
-    pasted = st.text_area("…or paste YAML", key="scenario_yaml", height=220, placeholder="id: my-scenario\ntitle: ...")
+    pasted = st.text_area(
+        "…or paste YAML", key="scenario_yaml", height=220, max_chars=MAX_SCENARIO_BYTES, placeholder="id: my-scenario"
+    )
     if st.button("Validate", key="validate_scenario", type="primary"):
         source, text = _read_input(upload, pasted)
         if text is not None:
