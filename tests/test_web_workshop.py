@@ -211,3 +211,19 @@ def test_an_unknown_code_says_so():
     next(b for b in at.button if b.label == "Join").click()
     at.run()
     assert any("No workshop has the code QQQQ33" in e.value for e in at.error)
+
+
+def test_closing_a_workshop_from_the_dashboard_turns_new_participants_away():
+    dashboard = unlocked_dashboard()
+    code = create_workshop(dashboard)
+    dashboard.button(key="ws_toggle_closed").click()
+    dashboard.run()
+    assert store().workshop(code).closed
+    assert dashboard.button(key="ws_toggle_closed").label == "Reopen to new participants"
+
+    at = open_page("join", code=code)
+    at.text_input(key="ws_join_name").input("Late Larry")
+    next(b for b in at.button if b.label == "Join").click()
+    at.run()
+    assert any("closed to new participants" in e.value for e in at.error)
+    assert store().participants(code) == []

@@ -91,7 +91,7 @@ def _create_form(workshops: Workshops) -> None:
     llm_ready = bool(settings.openai_api_key or settings.openai_base_url)
     with (
         st.expander("Create workshop", expanded=not workshops.all(), icon="➕"),
-        st.form("ws_create", border=False),
+        st.form("ws_create", border=False, clear_on_submit=True),
     ):
         name = st.text_input("Workshop name", key="ws_new_name", placeholder="e.g. PM guild, 14 May")
         scenario_id = st.selectbox(
@@ -174,6 +174,7 @@ def _live_participants(code: str) -> None:
             results_frame(results),
             hide_index=True,
             column_config=score_columns(),
+            placeholder="–",
             key="ws_participants",
         )
     done = sum(r.status == "wrapped_up" for r in results)
@@ -192,9 +193,9 @@ def _live_participants(code: str) -> None:
     )
 
 
-@st.fragment(run_every=REFRESH_SECONDS * 3)
+@st.fragment(run_every=REFRESH_SECONDS)
 def _sessions(code: str) -> None:
-    """Open one participant's meeting, or two side by side; refreshes more slowly than the table."""
+    """Open one participant's meeting, or two side by side; live like the table, so the two agree."""
     participants = get_workshops().participants(code)
     if not participants:
         return

@@ -93,7 +93,10 @@ def results_frame(results: list[ParticipantResult]) -> pd.DataFrame:
         "Concerns resolved",
         "Session",
     ]
-    return pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(rows, columns=columns)
+    scores = ["Overall", *(names[d].name for d in DIMENSIONS)]
+    frame[scores] = frame[scores].astype("float64")  # not yet scored: an empty cell, not "None"
+    return frame
 
 
 def score_columns() -> dict:
