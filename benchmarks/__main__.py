@@ -2,7 +2,8 @@
 
 Measures (see each module's docstring): the offline turn time including the SQLite checkpoint
 write, a full 8-turn offline session with scoring, and LLM stakeholder fan-out parallel vs
-sequential with a fixed-latency fake model. Targets are printed, never asserted.
+sequential with a fixed-latency fake model, and evaluation throughput (N sessions one at a time vs
+at once against a fake OpenAI-compatible server). Targets are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ KNOBS = {
     "session_budget_s": (10.0, 5.0),
     "fanout_runs": (3, 1),
     "fanout_latency_s": (0.3, 0.3),
+    "throughput_latency_s": (0.5, 0.3),
+    "throughput_sizes": ((1, 2, 4, 8, 16), (1, 2, 4)),
+    "throughput_turns": (4, 2),
 }
 
 
@@ -48,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     log = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
 
     from agents.settings import Settings
-    from benchmarks import fanout, offline_session, offline_turns
+    from benchmarks import fanout, offline_session, offline_turns, throughput
     from benchmarks.common import environment, warm_up
     from graphs.session import Meetings
 
@@ -75,6 +79,13 @@ def main(argv: list[str] | None = None) -> int:
         results += offline_session.run(meetings, runs=knobs["session_runs"], budget_s=knobs["session_budget_s"])
         log("3. LLM fan-out with a fixed-latency fake model ...")
         results += fanout.run(meetings.scenarios, latency=knobs["fanout_latency_s"], runs=knobs["fanout_runs"])
+        log("4. eval throughput, sessions one at a time vs at once, against a fake OpenAI-compatible server ...")
+        results += throughput.run(
+            meetings.scenarios,
+            latency=knobs["throughput_latency_s"],
+            sizes=knobs["throughput_sizes"],
+            turns=knobs["throughput_turns"],
+        )
         meetings.checkpointer.conn.close()
     env["total_s"] = round(time.perf_counter() - started, 1)
 

@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 DIMENSIONS = ("framing", "systems", "tradeoffs", "alignment", "collaboration")
 
@@ -71,6 +72,25 @@ def serve(latency: float = 0.5) -> Iterator[FakeOpenAIServer]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@contextmanager
+def serve_process(latency: float = 0.5) -> Iterator[str]:
+    """Run a server in a child process (its own interpreter and GIL, like a real model server); yields its base URL."""
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "benchmarks.fake_openai_server", "--latency", str(latency)]
+    root = Path(__file__).resolve().parent.parent  # so ``-m benchmarks...`` resolves from any working directory
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=root)
+    try:
+        url = proc.stdout.readline().strip()
+        if not url.startswith("http"):
+            raise RuntimeError(f"the fake server did not start (exit code {proc.poll()})")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 class _Handler(BaseHTTPRequestHandler):
