@@ -23,9 +23,16 @@ def test_escape_md_shows_markup_as_typed():
     html = rendered(escape_md(INJECTION))
     assert "<script>" not in html and "<a " not in html and "<img" not in html and "<em>" not in html
     assert "<h1>" not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt; [click](https://evil.example)" in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; [click](https://evil.example)" in html.replace("\u2060", "")
     assert rendered(escape_md("1. not a list")).strip() == "<p>1. not a list</p>"
     assert "<br />" in rendered(escape_md("line one\nline two"))
+
+
+def test_escape_md_defuses_bare_urls_that_gfm_would_link():
+    for text in ("https://evil.example/x", "see WWW.evil.example", "mail me@evil.example"):
+        escaped = escape_md(text)
+        assert "\u2060" in escaped  # a word joiner splits what GFM's autolinker looks for
+        assert rendered(escaped).replace("\u2060", "") == f"<p>{text}</p>\n"
 
 
 def test_markdown_holds_transcript_board_and_scorecard(offline, library):

@@ -159,7 +159,10 @@ def test_downloads_hold_the_transcript():
 
 
 def test_markup_in_a_turn_is_shown_as_typed():
-    injection = "<img src=x onerror=alert(1)> [click me](https://evil.example) ![pic](https://evil.example/a.png) **b**"
+    injection = (
+        "<img src=x onerror=alert(1)> [click me](https://evil.example) ![pic](https://evil.example/a.png) **b** "
+        "www.evil.example https://evil.example/bare"
+    )
     test = started([injection])
     assert injection in transcript(test)  # st.text: no Markdown, no HTML
     assert test.markdown and test.caption

@@ -36,12 +36,14 @@ def open_page(test: AppTest, url_path: str) -> AppTest:
 
 def plain(markdown: str) -> str:
     """Markdown escaped by ``ui.export.escape_md`` read back as the text it shows."""
-    return re.sub(r"\\(.)", r"\1", markdown.replace("  \n", "\n"))
+    return re.sub(r"\\(.)", r"\1", markdown.replace("  \n", "\n").replace("\u2060", ""))
 
 
 def live_markup(markdown: str) -> bool:
-    """Whether Markdown holds an unescaped HTML tag, link or image (a smuggled one would)."""
-    return bool(re.search(r"(?<!\\)<[a-zA-Z/!]|(?<!\\)\]\(", markdown))
+    """Whether Markdown holds an unescaped HTML tag, link, image or bare URL (GFM links those)."""
+    tag_or_link = re.search(r"(?<!\\)<[a-zA-Z/!]|(?<!\\)\]\(", markdown)
+    bare_url = re.search(r"(?i):\\?/\\?/|\bwww\\?\.", markdown)  # escape_md puts a word joiner inside
+    return bool(tag_or_link or bare_url)
 
 
 def texts(test: AppTest) -> list[str]:

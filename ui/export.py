@@ -17,17 +17,22 @@ from agents.facilitator import rubric
 from graphs import MeetingView
 from scenarios import Scenario
 
-# every ASCII punctuation character CommonMark lets a backslash escape, minus the harmless ones
+# ASCII punctuation that can start Markdown, HTML, LaTeX or directives; CommonMark lets a backslash escape each
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&\"'=^@%/])")
-STATUS_MARK = {"open": "open", "resolved": "resolved", "escalated": "escalated"}
+WORD_JOINER = "\u2060"  # invisible; splits a URL so GFM does not turn it into a link
 
 
 def escape_md(text: str) -> str:
     """``text`` as literal Markdown: every character that could start markup is backslash-escaped.
 
-    Line breaks are kept (as hard breaks) so multi-line turns still read as typed.
+    GFM also turns bare URLs, ``www.`` names and e-mail addresses into links after escapes are
+    read, so an invisible word joiner (U+2060) is put inside each of them. Line breaks are kept
+    (as hard breaks) so multi-line turns still read as typed.
     """
     escaped = _MD_SPECIAL.sub(r"\\\1", str(text))
+    escaped = escaped.replace("\\:\\/\\/", "\\:" + WORD_JOINER + "\\/\\/")  # scheme://
+    escaped = re.sub(r"(?i)\b(www)(\\\.)", r"\1" + WORD_JOINER + r"\2", escaped)
+    escaped = escaped.replace("\\@", WORD_JOINER + "\\@")
     return "  \n".join(escaped.splitlines()) if "\n" in escaped else escaped
 
 
