@@ -52,10 +52,14 @@ class RoomNav:
 def render_room(
     meetings: Meetings, session_id: str, *, at: str | None = None, key_prefix: str = "", url_state: bool = False
 ) -> MeetingView | None:
-    """Render the meeting ``session_id`` (at checkpoint ``at``, default its latest); returns its view.
+    """Render the meeting ``session_id``; returns its view (None if there is no such session).
 
-    ``key_prefix`` namespaces widget keys and anchors; ``url_state`` keeps the viewed point in
-    ``st.query_params["at"]`` (for the meeting page, so a refresh returns to it).
+    ``at`` is the point to open first (a checkpoint id; default the latest); after that the room
+    keeps the viewed point itself as the person rewinds and sends. ``key_prefix`` namespaces widget
+    keys, state and HTML anchors: give each room on a page its own. ``url_state`` keeps the viewed
+    point in ``st.query_params["at"]`` instead (the meeting page, so a refresh returns to it); other
+    pages leave it False so the room never touches their query parameters. Call it at page level
+    or inside a container or column, not inside an expander (rewind and compare are expanders).
     """
     nav = RoomNav(session_id, at=at, key_prefix=key_prefix, url_state=url_state)
     error_key = f"{key_prefix}error::{session_id}"
