@@ -29,8 +29,10 @@ from tests.scenario_helpers import (
 # --- the library loads and is well-formed --------------------------------------------------------
 
 
-def test_library_has_scenario_files():
-    assert len(LIBRARY_FILES) >= 3
+def test_library_has_at_least_ten_scenarios_at_every_difficulty():
+    assert len(LIBRARY_FILES) >= 10
+    difficulties = [load_scenario(p).difficulty for p in LIBRARY_FILES]
+    assert {"easy", "medium", "hard"} <= set(difficulties), difficulties
 
 
 @pytest.mark.parametrize("path", LIBRARY_FILES, ids=lambda p: p.name)
@@ -97,6 +99,22 @@ def test_load_script_reads_a_library_script_turn_by_turn():
 @pytest.mark.parametrize("path", sorted(SCRIPTS_DIR.glob("*/*.y*ml")), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_shipped_script_loads(path):
     assert load_script(path).turns
+
+
+@pytest.mark.parametrize("path", LIBRARY_FILES, ids=lambda p: p.name)
+def test_every_scenario_has_a_strong_and_a_weak_script_with_expectations(path):
+    folder = SCRIPTS_DIR / load_scenario(path).id
+    strong, weak = load_script(folder / "strong.yaml"), load_script(folder / "weak.yaml")
+    for script in (strong, weak):
+        assert script.about, f"{script.name} says nothing about what the candidate does"
+        assert script.expect and script.expect.overall, f"{script.name} has no overall band"
+    # the bands say a strong candidate clearly outscores a weak one
+    assert strong.expect.overall.low > weak.expect.overall.high
+
+
+@pytest.mark.parametrize("path", sorted(SCRIPTS_DIR.glob("*/*.y*ml")), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_shipped_script_is_for_a_library_scenario(path, library):
+    assert path.parent.name in library
 
 
 def test_load_script_reads_a_small_script(tmp_path):
