@@ -111,7 +111,7 @@ def eval_command(
     paths = write_reports(report, out)
     code = exit_code(report, calibration, min_agreement)
     _print_outcome(report, code, min_agreement)
-    console.print(f"[dim]Wrote {', '.join(escape(str(p)) for p in paths.values())}[/]")
+    console.print(f"[dim]Wrote {', '.join(escape(str(p)) for p in paths.values())}[/]", soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -126,18 +126,24 @@ def exit_code(report: EvalReport, calibration: bool, min_agreement: float | None
     return int(bool(report.failures))
 
 
-SHORT = {"framing": "frame", "systems": "sys", "tradeoffs": "trade", "alignment": "align", "collaboration": "collab"}
+SHORT = {
+    OVERALL: "all",
+    "framing": "fra",
+    "systems": "sys",
+    "tradeoffs": "tra",
+    "alignment": "ali",
+    "collaboration": "col",
+}
 
 
 def summary_table(report: EvalReport) -> Table:
-    """Failures first; a failed band is shown in red as ``score∉[low, high]``."""
+    """Failures first; scores outside their band in red, and the bands they missed in the note."""
     table = Table(title=f"{len(report.results)} scripts · {report.elapsed_s:.1f} s", title_justify="left")
     table.add_column("", no_wrap=True)
-    table.add_column("scenario / script")
+    table.add_column("scenario/script", min_width=20, overflow="fold")
     for name in (OVERALL, *DIMENSIONS):
         table.add_column(SHORT.get(name, name), justify="right", no_wrap=True)
-    table.add_column("turns", justify="right", no_wrap=True)
-    table.add_column("note")
+    table.add_column("note", overflow="fold")
     for r in report.ordered():
         checks = {c.target: c for c in r.checks}
         cells = []
@@ -145,15 +151,16 @@ def summary_table(report: EvalReport) -> Table:
             score = r.overall if target == OVERALL else r.dimensions.get(target)
             text = "–" if score is None else f"{score:g}"
             check = checks.get(target)
-            if check is not None and not check.passed:
-                text = f"[red]{text}∉{escape(str(check.band))}[/]"
-            elif check is not None:
-                text = f"[green]{text}[/]"
-            cells.append(text)
+            cells.append(text if check is None else f"[{'green' if check.passed else 'bold red'}]{text}[/]")
+        missed = [f"{c.target} {'–' if c.score is None else f'{c.score:g}'}∉{c.band}" for c in r.failed_checks]
+        if r.error:
+            note = f"[red]{escape(r.error[:200])}[/]"
+        elif missed:
+            note = f"[red]{escape(', '.join(missed))}[/]"
+        else:
+            note = escape(f"{r.end_reason or ''} {r.turns}/{r.script_turns} turns")
         status = "[green]ok[/]" if r.passed else "[bold red]FAIL[/]"
-        note = f"[red]{escape(r.error[:160])}[/]" if r.error else escape(r.end_reason or "")
-        name = f"{escape(r.scenario)}/{escape(r.script)}"
-        table.add_row(status, name, *cells, f"{r.turns}/{r.script_turns}", note)
+        table.add_row(status, f"{escape(r.scenario)}/{escape(r.script)}", *cells, note)
     return table
 
 
@@ -163,11 +170,11 @@ def _print_outcome(report: EvalReport, code: int, min_agreement: float | None) -
         parts = [f"agreement {_pct(cal.pooled.fraction)} of {cal.pooled.total} bands"]
         parts += [f"{t} {_pct(a.fraction)}" for t, a in cal.agreement.items() if a.total]
         parts.append(f"ordering {_pct(cal.ordering_accuracy)} of {cal.pairs} pairs")
-        console.print("Calibration: " + " · ".join(parts))
+        console.print("Calibration: " + " · ".join(parts), soft_wrap=True)
         if cal.spread:
             spread = ", ".join(f"{t} range {s.max_range:g} stdev {s.mean_stdev:g}" for t, s in cal.spread.items())
             note = " (offline is deterministic)" if report.engine == "offline" else ""
-            console.print(f"Spread over {cal.repeat} scorings{note}: {spread}")
+            console.print(f"Spread over {cal.repeat} scorings{note}: {spread}", soft_wrap=True)
         if min_agreement is not None:
             console.print(f"Required agreement: {min_agreement:.0%}")
     failed = len(report.failures)
@@ -182,5 +189,5 @@ def _pct(value: float | None) -> str:
 
 
 def _fail(message: str, code: int = 2):
-    errors.print(f"[bold red]error:[/] {escape(message)}")
+    errors.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)  # paths stay whole
     raise typer.Exit(code)
