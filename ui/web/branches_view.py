@@ -12,7 +12,6 @@ import streamlit as st
 
 from agents.facilitator import rubric
 from graphs import MeetingError, Meetings, MeetingView
-from ui.web.services import call
 from ui.web.transcript_view import render_compact
 
 
@@ -42,7 +41,7 @@ def render_rewind(meetings: Meetings, view: MeetingView, nav, *, key_prefix: str
     if not hasattr(meetings, "rewind_points"):
         return
     try:
-        points = call(meetings.rewind_points, view.session_id, at=nav.at)
+        points = meetings.rewind_points(view.session_id, at=nav.at)
     except MeetingError:
         return
     if not points:
@@ -88,7 +87,7 @@ def render_compare(meetings: Meetings, view: MeetingView, nav, *, key_prefix: st
         views = []
         for tip in picks:
             try:
-                views.append(call(meetings.view, view.session_id, at=tip))
+                views.append(meetings.view(view.session_id, at=tip))
             except MeetingError as exc:
                 st.warning(f"Cannot show that branch: {exc}")
                 return

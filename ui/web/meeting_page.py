@@ -13,7 +13,7 @@ from graphs import MeetingError, Meetings
 from scenarios import Scenario
 from ui.export import escape_md
 from ui.web.room import render_room
-from ui.web.services import DIFFICULTY_BADGE, ROLE_AVATAR, call, get_meetings, supports
+from ui.web.services import DIFFICULTY_BADGE, ROLE_AVATAR, get_meetings
 
 LAST_SESSION = "meeting_last_session"  # (id, title): offered again after visiting another page
 ENGINE_HELP = {
@@ -85,11 +85,10 @@ def _picker(meetings: Meetings) -> None:
         "Coaching: the facilitator may whisper hints during the meeting",
         value=settings.coaching,
         key="coaching_pick",
-        disabled=not supports(meetings.start, "coaching"),
     )
     if st.button("Start meeting", key="start_meeting", type="primary", icon="▶️"):
         try:
-            view = call(meetings.start, scenario_id, engine=engine, coaching=coaching)
+            view = meetings.start(scenario_id, engine=engine, coaching=coaching)
         except MeetingError as exc:
             st.error(escape_md(str(exc)))
             return

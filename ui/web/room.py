@@ -17,7 +17,7 @@ from ui.export import escape_md, to_json, to_markdown
 from ui.web import branches_view
 from ui.web.board_view import render_board
 from ui.web.scorecard_view import render_scorecard
-from ui.web.services import call, scenario_of, supports, usage_line
+from ui.web.services import scenario_of, usage_line
 from ui.web.transcript_view import LiveReplies, render_transcript
 
 CHAT_PLACEHOLDER = "Your turn…"
@@ -64,7 +64,7 @@ def render_room(
     nav = RoomNav(session_id, at=at, key_prefix=key_prefix, url_state=url_state)
     error_key = f"{key_prefix}error::{session_id}"
     try:
-        view = call(meetings.view, session_id, at=nav.at)
+        view = meetings.view(session_id, at=nav.at)
     except MeetingError as exc:
         if nav.at is None:
             st.error(escape_md(str(exc)))
@@ -155,7 +155,7 @@ def _send(meetings: Meetings, view: MeetingView, nav: RoomNav, error_key: str, l
         status = st.status("The room is listening…", expanded=False)
     replies = LiveReplies(live, status, scenario)
     try:
-        call(meetings.send, view.session_id, text, at=nav.at, on_event=replies)
+        meetings.send(view.session_id, text, at=nav.at, on_event=replies)
     except MeetingError as exc:
         status.update(label="The replies could not be completed", state="error")
         st.session_state[error_key] = str(exc)
@@ -170,12 +170,10 @@ def _act(meetings: Meetings, view: MeetingView, nav: RoomNav, error_key: str, li
     label = "The facilitator is scoring the meeting…" if action == "finish" else "Retrying the replies…"
     with live:
         status = st.status(label, expanded=False)
-    method = getattr(meetings, action)
-    kwargs = {"at": nav.at}
-    if supports(method, "on_event"):
-        kwargs["on_event"] = LiveReplies(live, status, scenario_of(meetings, view.scenario_id))
+    method = meetings.finish if action == "finish" else meetings.retry
+    replies = LiveReplies(live, status, scenario_of(meetings, view.scenario_id))
     try:
-        call(method, view.session_id, **kwargs)
+        method(view.session_id, at=nav.at, on_event=replies)
     except MeetingError as exc:
         status.update(label="That did not work", state="error")
         st.session_state[error_key] = str(exc)

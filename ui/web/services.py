@@ -2,19 +2,11 @@
 
 ``Meetings`` is held in ``st.cache_resource`` keyed by a fingerprint of the settings, so a change
 of environment (another data dir, engine or endpoint; tests use one per case) gets its own
-instance instead of silently reusing the old one. Only ids live in ``st.session_state``.
-
-The session API grows in steps (rewind, events, coaching, uploads); the ``call``/``supports``
-helpers pass the newer keyword arguments only to a ``Meetings`` that takes them, so the web app
-keeps working on both sides of such a change.
-"""
+instance instead of silently reusing the old one. Only ids live in ``st.session_state``."""
 
 from __future__ import annotations
 
 import hashlib
-import inspect
-from collections.abc import Callable
-from typing import Any
 
 import streamlit as st
 from pydantic import SecretStr
@@ -58,26 +50,13 @@ def get_meetings() -> Meetings:
     return _meetings_for(settings_fingerprint(settings), settings)
 
 
-def supports(method: Callable, parameter: str) -> bool:
-    """Whether ``method`` takes ``parameter`` as a keyword."""
-    try:
-        return parameter in inspect.signature(method).parameters
-    except (TypeError, ValueError):
-        return False
-
-
-def call(method: Callable, *args: Any, **kwargs: Any) -> Any:
-    """Call ``method`` with the keyword arguments it takes; ``None`` values are left out too."""
-    accepted = {k: v for k, v in kwargs.items() if v is not None and supports(method, k)}
-    return method(*args, **accepted)
-
-
 def usage_line(usage: dict[str, int], cost_usd: float | None) -> str:
     """'3,458 tokens · est. $0.0012' as Markdown (the dollar sign escaped); '' when nothing was used."""
-    tokens = sum(usage.values()) if usage else 0
+    tokens = usage.get("input_tokens", 0) + usage.get("output_tokens", 0)
     if not tokens and cost_usd is None:
         return ""
-    line = f"{tokens:,} tokens"
+    # servers that send no counts while streaming get an estimate (~4 characters a token)
+    line = f"{'~' if usage.get('estimated_calls') else ''}{tokens:,} tokens"
     if cost_usd is not None:
         if cost_usd == 0:
             line += " · no cost (local model)"
