@@ -11,7 +11,16 @@ from dataclasses import dataclass
 
 from agents.facilitator.outcome import concern_outcomes, missed_questions, verified_evidence
 from agents.facilitator.scorecard import DimensionScore, Evidence, Scorecard, rubric, weighted_overall
-from agents.facilitator.signals import FRAMING_SIGNALS, Signals, read_signals
+from agents.facilitator.signals import (
+    COMPONENT_CONCEPTS,
+    COMPONENT_WORDS,
+    FRAMING_SIGNALS,
+    Signals,
+    asks,
+    components_in,
+    is_code,
+    read_signals,
+)
 from agents.guard import scorer_directed_sentences
 from agents.matching import concepts
 from agents.reading import scenario_index
@@ -20,12 +29,8 @@ from scenarios import DIMENSIONS, Dimension, Scenario
 
 CUTS = (1.0, 2.0, 3.0, 4.0)  # raw >= cut[i] earns score i + 2
 _CAUSAL = re.compile(
-    r"\b(because|so that|so we|so users|since|in order to|which (means|keeps|lets)|to keep|to avoid|that way)\b", re.I
-)
-_COMPONENT_CONCEPTS = {"storage", "queue", "cache", "notification", "device", "offline", "security"}
-_COMPONENT_WORDS = re.compile(
-    r"\b(gateway|service|api|backend|server|client|database|store|queue|cache|worker|pipeline|sync|cdn|search|"
-    r"index|load balancer|websocket|socket|notification|push|ledger|meter\w*|scheduler|auth\w*|webhook|event)s?\b",
+    r"\b(because|so that|so we|so users|since|in order to|which (means|keeps|lets)|to keep|to avoid|that way)\b"
+    r"|,\s*so\b",  # "..., so nothing is lost": a consequence given as the reason
     re.I,
 )
 _SUBSTANCE = (
@@ -59,7 +64,9 @@ def score_offline(scenario: Scenario, transcript: list[dict], board: dict[str, d
     turns = person_turns(transcript)
     sig = read_signals(turns)
     words = [len(text.split()) for _, text in sig.turns]
-    terse = bool(words) and sum(words) / len(words) < 12  # one-liners cannot show much of anything
+    # one-liners earn what they show, no less (the evidence counts already stay small); but a 5 needs
+    # the reasons and the weighing that a one-liner has no room for
+    terse = bool(words) and sum(words) / len(words) < 12
 
     judged = {
         "framing": _framing(scenario, sig, revealed),
@@ -72,8 +79,7 @@ def score_offline(scenario: Scenario, transcript: list[dict], board: dict[str, d
     dims: dict[Dimension, DimensionScore] = {}
     for d in DIMENSIONS:
         j = judged[d]
-        raw = j.raw * (0.6 if terse else 1.0)
-        score = min(j.cap, 1 + sum(raw >= c for c in CUTS))
+        score = min(j.cap, 4 if terse else 5, 1 + sum(j.raw >= c for c in CUTS))
         evidence = verified_evidence([Evidence(turn=t, quote=q) for t, q in j.evidence], turns, limit=3)
         dims[d] = DimensionScore(score=score, rationale=j.rationale, evidence=evidence, anchor=anchors[d].anchor(score))
     overall = weighted_overall({d: s.score for d, s in dims.items()}, scenario.rubric_emphasis)
@@ -104,26 +110,32 @@ def _framing(scenario: Scenario, sig: Signals, revealed: list[str]) -> _Judgemen
 
 
 def _systems(sig: Signals) -> _Judgement:
-    sketch = sig.of("systems")
-    reasoned = [h for h in sketch if _CAUSAL.search(h[1])]
-    components = {m.lower() for _, text in sig.turns for m in _COMPONENT_WORDS.findall(text)}
-    components |= {c for _, text in sig.turns for c in concepts(text) if c in _COMPONENT_CONCEPTS}
+    # a sketch is a statement about the system's boxes (by meaning), or one that connects two of them
+    # ("queued on the phone, sent by the sync service"); a question is not a sketch, and code is depth
     depth = sig.of("depth")
+    named = [h for h in sig.sentences if not asks(h[1]) and len(components_in(h[1])) >= 2 and not is_code(h[1])]
+    sketch = list(dict.fromkeys([*sig.of("systems"), *(h for h in named if h not in depth)]))
+    reasoned = [h for h in [*sketch, *depth] if _CAUSAL.search(h[1])]
+    components = {m.lower() for _, text in sig.turns for m in COMPONENT_WORDS.findall(text)}
+    components |= {c for _, text in sig.turns for c in concepts(text) if c in COMPONENT_CONCEPTS}
     brought_in = [
         h for h in sig.of("collaboration") if re.search(r"\b(bring in|loop in|pull in|pair with|consult)\b", h[1], re.I)
     ]
-    lecture = max(0, len(depth) - len(reasoned))
+    # detail with a reason is a PM knowing why it matters; detail without one is a lecture
+    lecture = len([h for h in depth if h not in reasoned])
     raw = min(2.0, len(sketch) * 0.5) + min(1.5, len(reasoned) * 0.5) + min(1.0, len(components) / 5)
     raw += 0.5 if brought_in else 0
     raw -= 0.5 * lecture
     rationale = (
-        f"{_n(len(sketch), 'sentence')} sketch the system, {len(reasoned)} of them with a reason; "
+        f"{_n(len(sketch), 'sentence')} sketch the system, {len(reasoned)} with a reason; "
         f"{_n(len(components), 'kind')} of component named"
         + (f"; {_n(len(depth), 'sentence')} dive into implementation detail" if depth else "")
         + ("; brings in the right expert" if brought_in else "")
         + "."
     )
-    return _Judgement(raw, rationale, reasoned[:2] + [h for h in sketch if h not in reasoned][:1])
+    # anchor 3 is components without reasons *or* a drift into detail; both at once is below it
+    cap = 5 if reasoned else 2 if depth else 3
+    return _Judgement(raw, rationale, reasoned[:2] + [h for h in sketch if h not in reasoned][:1], cap)
 
 
 def _tradeoffs(sig: Signals) -> _Judgement:
@@ -164,17 +176,20 @@ def _collaboration(
     # a turn that agrees and adds nothing else; agreeing inside a substantive turn is fine
     substantive = {t for name in _SUBSTANCE for t in sig.turns_with(name)}
     agreeable = {t for t, text in sig.turns if t in sig.turns_with("agreeable") and t not in substantive}
-    closes = bool(sig.turns) and any(t == sig.turns[-1][0] for t, _ in [*sig.of("decision"), *leading])
-    raw = 0.6 * len(addressed) + min(1.5, 0.4 * len(leading)) + (1.5 * len(resolved) / len(raised) if raised else 0)
-    raw += 0.5 if closes else 0
+    decided = sig.of("decision")
+    closes = bool(sig.turns) and any(t == sig.turns[-1][0] for t, _ in [*decided, *leading])
+    # naming someone is not engaging them: most of the credit is for concerns actually settled
+    raw = 0.5 * len(addressed) + min(1.5, 0.4 * len(leading)) + (2.0 * len(resolved) / len(raised) if raised else 0)
+    raw += 0.5 if closes and decided else 0
     raw -= 0.5 * len(escalated) + (0.5 * len(agreeable) if len(agreeable) * 2 >= max(1, len(turns)) else 0)
     rationale = (
         f"Spoke to {len(addressed)} of 3 stakeholders directly; settled {len(resolved)} of {len(raised)} concerns "
         f"raised ({len(escalated)} escalated)"
-        + ("; closed with a decision or next steps." if closes else "; no clear close.")
+        + ("; closed with a decision or next steps." if closes and decided else "; no clear close.")
     )
-    # anchor 3 needs concerns resolved: politeness alone cannot lift collaboration past 2
-    return _Judgement(raw, rationale, leading[:3], cap=5 if resolved else 2)
+    # anchor 3 needs concerns resolved: politeness alone cannot lift collaboration past 2; and a room
+    # that ends without a decision is the 3 anchor, however well it was run
+    return _Judgement(raw, rationale, leading[:3], cap=(5 if decided else 3) if resolved else 2)
 
 
 def _n(count: int, word: str) -> str:

@@ -25,6 +25,38 @@ _CODE = re.compile(
 )
 
 
+# what a sketch of a system is made of: named components (a word, or a concept of agents/lexicon.yaml)
+COMPONENT_CONCEPTS = frozenset({"storage", "queue", "cache", "notification", "device", "offline", "security"})
+COMPONENT_WORDS = re.compile(
+    r"\b(gateway|service|api|backend|server|client|database|store|queue|cache|worker|pipeline|sync|cdn|search|"
+    r"index|load balancer|websocket|socket|notification|push|ledger|meter\w*|scheduler|auth\w*|webhook|event)s?\b",
+    re.I,
+)
+
+
+def components_in(sentence: str) -> set[str]:
+    """The kinds of component a sentence names (words and lexicon concepts)."""
+    found = {m.lower().rstrip("s") for m in COMPONENT_WORDS.findall(sentence)}
+    return found | (COMPONENT_CONCEPTS & concepts(sentence))
+
+
+def names_component(sentence: str) -> bool:
+    return bool(components_in(sentence))
+
+
+def is_code(sentence: str) -> bool:
+    return bool(_CODE.search(sentence))
+
+
+def asks(sentence: str) -> bool:
+    """A question, by the matcher's reading, unless it ends with a full stop or "!".
+
+    "... and what we want to be for our customers." opens like a question but is a statement;
+    typed questions drop the "?" but rarely end with a full stop.
+    """
+    return is_question(sentence) and not sentence.rstrip().endswith((".", "!"))
+
+
 @dataclass(frozen=True)
 class Signal:
     name: str
@@ -34,6 +66,8 @@ class Signal:
     requires: frozenset[str] = frozenset()
     statements_only: bool = False
     joins: tuple[frozenset[str], ...] = ()
+    requires_count: int = 1
+    needs_component: bool = False
 
 
 @cache
@@ -52,6 +86,8 @@ def signal_defs() -> dict[str, Signal]:
             frozenset(d.get("requires", ())),
             bool(d.get("statements_only", False)),
             tuple(frozenset(side) for side in d.get("joins", ())),
+            int(d.get("requires_count", 1)),
+            bool(d.get("needs_component", False)),
         )
         for name, d in data.items()
     }
@@ -68,6 +104,7 @@ class Signals:
 
     hits: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     turns: list[tuple[int, str]] = field(default_factory=list)  # (turn number, cleaned text)
+    sentences: list[tuple[int, str]] = field(default_factory=list)  # (turn number, sentence), all of them
 
     def of(self, name: str) -> list[tuple[int, str]]:
         return self.hits.get(name, [])
@@ -86,12 +123,13 @@ def read_signals(person_turns: list[tuple[int, str]]) -> Signals:
         clean = without_scorer_directed(text)
         out.turns.append((turn_no, clean))
         rows.extend((turn_no, s) for s in split_sentences(clean))
+    out.sentences = rows
     if not rows:
         return out
     scores = index.scores([s for _, s in rows])
     for i, (turn_no, sentence) in enumerate(rows):
-        question = is_question(sentence)
-        code = bool(_CODE.search(sentence))
+        question = asks(sentence)
+        code = is_code(sentence)
         for j, name in enumerate(index.names):
             signal = defs[name]
             if (code and name != "depth") or (question and signal.statements_only):
@@ -104,7 +142,8 @@ def read_signals(person_turns: list[tuple[int, str]]) -> Signals:
             by_meaning = (
                 scores[i, j] > 0
                 and (question or name not in _SEMANTIC_NEEDS_QUESTION)
-                and (not signal.requires or bool(signal.requires & words))
+                and (not signal.requires or len(signal.requires & words) >= signal.requires_count)
+                and (not signal.needs_component or names_component(sentence))
             )
             if by_cue or by_join or by_meaning:
                 out.hits.setdefault(name, []).append((turn_no, sentence))
