@@ -173,3 +173,20 @@ def test_non_utf8_script_says_it_cannot_be_read(tmp_path):
     path = tmp_path / "latin1.yaml"
     path.write_bytes(b"turns:\n  - caf\xe9\n")
     assert_reported(script_error(path), path, "", None, "cannot read script")
+
+
+# --- scripted meetings land in their overall bands (offline engine) ------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", LIBRARY_FILES, ids=lambda p: p.name)
+def test_strong_and_weak_scripts_score_inside_their_overall_bands(path, offline):
+    from tests.conftest import play
+
+    scenario_id = load_scenario(path).id
+    overall = {}
+    for name in ("strong", "weak"):
+        script = load_script(SCRIPTS_DIR / scenario_id / f"{name}.yaml")
+        overall[name] = play(offline, scenario_id, script.turns).scorecard.overall
+        assert script.expect.overall.holds(overall[name]), f"{name}: {overall[name]} outside {script.expect.overall}"
+    assert overall["strong"] - overall["weak"] >= 1.5
