@@ -3,7 +3,8 @@
 Measures (see each module's docstring): the offline turn time including the SQLite checkpoint
 write, a full 8-turn offline session with scoring, and LLM stakeholder fan-out parallel vs
 sequential with a fixed-latency fake model, and evaluation throughput (N sessions one at a time vs
-at once against a fake OpenAI-compatible server). Targets are printed, never asserted.
+at once against a fake OpenAI-compatible server), and the browser turn (Enter to every reply on
+screen in Chromium, against the app started by ``make run``). Targets are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ KNOBS = {
     "throughput_latency_s": (0.5, 0.3),
     "throughput_sizes": ((1, 2, 4, 8, 16), (1, 2, 4)),
     "throughput_turns": (4, 2),
+    "browser_turns": (8, 3),  # turns timed in Chromium
+    "browser_explain_turns": (4, 0),  # a second app with server-side timing marks
+    "browser_what_if": (True, False),  # a third app with Streamlit's post-script GC off
 }
 
 
@@ -52,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     log = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
 
     from agents.settings import Settings
-    from benchmarks import fanout, offline_session, offline_turns, throughput
+    from benchmarks import browser_turn, fanout, offline_session, offline_turns, throughput
     from benchmarks.common import environment, warm_up
     from graphs.session import Meetings
 
@@ -87,6 +91,13 @@ def main(argv: list[str] | None = None) -> int:
             turns=knobs["throughput_turns"],
         )
         meetings.checkpointer.conn.close()
+    log("5. browser turn latency (app started by `make run`, Chromium) ...")
+    results += browser_turn.run(
+        turns=knobs["browser_turns"],
+        explain_turns=knobs["browser_explain_turns"],
+        what_if=knobs["browser_what_if"],
+        log=log,
+    )
     env["total_s"] = round(time.perf_counter() - started, 1)
 
     if args.json:
