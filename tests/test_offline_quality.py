@@ -80,3 +80,29 @@ def test_scoring_is_deterministic_for_a_transcript(offline):
     second = play(offline, "chat-system", script)
     assert first.scorecard == second.scorecard
     assert [t.text for t in first.transcript] == [t.text for t in second.transcript]
+
+
+def test_a_turn_not_in_english_is_read_by_meaning():
+    from agents.facilitator.signals import read_signals
+    from agents.matching import is_english
+
+    spanish = (
+        "Dana, ¿cómo sabremos que ha funcionado, qué métrica de negocio debe moverse, y hay una fecha límite o un "
+        "presupuesto mensual? Decido construir una primera versión acotada: el coste a escala y el control de los "
+        "datos pesan más que la velocidad de lanzamiento."
+    )
+    assert not is_english(spanish)
+    assert is_english("Build it ourselves, reuse the push service.")  # short: taken as English
+    sig = read_signals([(1, spanish)])
+    assert sig.foreign == {1}
+    assert sig.of("framing_metrics") and (sig.of("decision") or sig.of("tradeoff"))
+
+
+def test_filler_without_a_component_or_two_sides_is_no_sketch_and_no_trade_off():
+    from agents.facilitator.signals import read_signals
+
+    sig = read_signals(
+        [(1, "It's about an offline-first mindset, not just a feature. Let's not be the company that played it safe.")]
+    )
+    assert not sig.of("systems") and not sig.of("tradeoff")
+    assert read_signals([(1, "We're buying a hosted chat vendor and shipping in six weeks.")]).of("decision")

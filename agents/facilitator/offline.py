@@ -22,7 +22,7 @@ from agents.facilitator.signals import (
     read_signals,
 )
 from agents.guard import scorer_directed_sentences
-from agents.matching import concepts
+from agents.matching import concepts, foreign_concepts
 from agents.reading import scenario_index
 from agents.transcript import person_turns
 from scenarios import DIMENSIONS, Dimension, Scenario
@@ -115,9 +115,17 @@ def _systems(sig: Signals) -> _Judgement:
     depth = sig.of("depth")
     named = [h for h in sig.sentences if not asks(h[1]) and len(components_in(h[1])) >= 2 and not is_code(h[1])]
     sketch = list(dict.fromkeys([*sig.of("systems"), *(h for h in named if h not in depth)]))
-    reasoned = [h for h in [*sketch, *depth] if _CAUSAL.search(h[1])]
+    # the causal words are English; in another language a sketch that also ties itself to users, cost
+    # or a metric (the alignment signal, read by meaning) gives its reason
+    why = set(sig.of("alignment")) | set(sig.of("tradeoff"))
+    reasoned = [h for h in [*sketch, *depth] if _CAUSAL.search(h[1]) or (h[0] in sig.foreign and h in why)]
     components = {m.lower() for _, text in sig.turns for m in COMPONENT_WORDS.findall(text)}
-    components |= {c for _, text in sig.turns for c in concepts(text) if c in COMPONENT_CONCEPTS}
+    components |= {
+        c
+        for t, text in sig.turns
+        for c in (foreign_concepts(text) if t in sig.foreign else concepts(text))
+        if c in COMPONENT_CONCEPTS
+    }
     brought_in = [
         h for h in sig.of("collaboration") if re.search(r"\b(bring in|loop in|pull in|pair with|consult)\b", h[1], re.I)
     ]

@@ -15,10 +15,16 @@ from pathlib import Path
 import yaml
 
 from agents.guard import without_scorer_directed
-from agents.matching import TopicIndex, concepts, is_question, split_sentences
+from agents.matching import TopicIndex, concepts, foreign_concepts, is_english, is_question, split_sentences
 
 FRAMING_SIGNALS = ("framing_users", "framing_scale", "framing_metrics", "framing_constraints")
 _SEMANTIC_NEEDS_QUESTION = set(FRAMING_SIGNALS)
+# Outside English the cues (English word patterns) cannot fire, and the multilingual model's similarity
+# to the English prototypes is compressed: a Spanish sentence and its English translation are 0.93-0.95
+# alike, yet the Spanish one's margin over the other signals is about one margin lower. So in a turn
+# that is not English, meaning alone carries a sentence: its best signal (any framing signal, for a
+# question, since one question often asks about several boundaries) counts from this score up.
+FOREIGN_MATCH = -0.75
 # code, schemas, endpoints and config: implementation detail, whatever words surround it
 _CODE = re.compile(
     r"[{}();=]|\b[a-z]+_[a-z_]+\b|`|\b(SELECT|INSERT|UPDATE|DELETE|POST|GET|PATCH|PUT)\s+[/*A-Za-z]|/v\d+/|\b[a-z]+\.[a-z]+\(",
@@ -105,6 +111,7 @@ class Signals:
     hits: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     turns: list[tuple[int, str]] = field(default_factory=list)  # (turn number, cleaned text)
     sentences: list[tuple[int, str]] = field(default_factory=list)  # (turn number, sentence), all of them
+    foreign: set[int] = field(default_factory=set)  # turns not in English (read by meaning alone)
 
     def of(self, name: str) -> list[tuple[int, str]]:
         return self.hits.get(name, [])
@@ -119,28 +126,36 @@ def read_signals(person_turns: list[tuple[int, str]]) -> Signals:
     index = _index()
     out = Signals()
     rows: list[tuple[int, str]] = []
+    foreign = out.foreign
     for turn_no, text in person_turns:
         clean = without_scorer_directed(text)
         out.turns.append((turn_no, clean))
         rows.extend((turn_no, s) for s in split_sentences(clean))
+        if not is_english(clean):
+            foreign.add(turn_no)
     out.sentences = rows
     if not rows:
         return out
     scores = index.scores([s for _, s in rows])
     for i, (turn_no, sentence) in enumerate(rows):
-        question = asks(sentence)
+        question = asks(sentence) or (turn_no in foreign and "?" in sentence)
         code = is_code(sentence)
+        words = foreign_concepts(sentence) if turn_no in foreign else concepts(sentence)
+        best = max(range(len(index.names)), key=lambda j: scores[i, j] if index.names[j] not in FRAMING_SIGNALS else -9)
         for j, name in enumerate(index.names):
             signal = defs[name]
             if (code and name != "depth") or (question and signal.statements_only):
                 continue
             if any(x.search(sentence) for x in signal.excludes):
                 continue
-            words = concepts(sentence)
             by_cue = any(c.search(sentence) for c in signal.cues)
             by_join = bool(signal.joins) and all(side & words for side in signal.joins)
+            if turn_no in foreign:
+                bar = FOREIGN_MATCH if (j == best or (question and name in FRAMING_SIGNALS)) else 0
+            else:
+                bar = 0
             by_meaning = (
-                scores[i, j] > 0
+                scores[i, j] > bar
                 and (question or name not in _SEMANTIC_NEEDS_QUESTION)
                 and (not signal.requires or len(signal.requires & words) >= signal.requires_count)
                 and (not signal.needs_component or names_component(sentence))
