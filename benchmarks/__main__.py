@@ -26,8 +26,8 @@ KNOBS = {
     "session_budget_s": (10.0, 5.0),
     "fanout_runs": (3, 1),
     "fanout_latency_s": (0.3, 0.3),
-    "throughput_latency_s": (0.5, 0.3),
-    "throughput_sizes": ((1, 2, 4, 8, 16), (1, 2, 4)),
+    "throughput_latency_s": (1.0, 0.3),
+    "throughput_sizes": ((1, 2, 4, 8, 16), (1, 4)),
     "throughput_turns": (4, 2),
     "browser_turns": (8, 3),  # turns timed in Chromium
     "browser_explain_turns": (4, 0),  # a second app with server-side timing marks
