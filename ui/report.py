@@ -122,7 +122,8 @@ def render_html(report: EvalReport) -> str:
     if report.calibration:
         parts.append(_calibration(report))
     parts += [
-        "<h2>Mean scores per scenario</h2>",
+        "<h2>Scores per scenario and dimension</h2>",
+        "<p>Bars: the mean; dots: one per script, red when outside that script's band.</p>",
         _bar_chart(report.results),
         "<h2>Score distribution</h2>",
         '<div class="charts">',
@@ -170,33 +171,44 @@ def _calibration(report: EvalReport) -> str:
 
 
 def _bar_chart(results: list[ScriptResult]) -> str:
-    """Grouped bars: for each scenario, the mean of each dimension and of the overall score (0-5)."""
+    """For each scenario and target: a pale bar at the mean, and a dot per script (red when outside its band)."""
     by_scenario: dict[str, list[ScriptResult]] = defaultdict(list)
     for r in results:
         if r.overall is not None:
             by_scenario[r.scenario].append(r)
     if not by_scenario:
         return "<p>No scores (every session failed).</p>"
-    bar, gap, left, top, height = 14, 26, 34, 10, 180
+    bar, gap, left, top, height = 14, 26, 90, 10, 180  # room on the left for the first rotated label
     group = bar * len(TARGETS) + gap
-    width = left + group * len(by_scenario) + 10
-    svg = [_svg_open(width, height + 70, "Mean score per scenario and dimension")]
-    svg += _grid(left, top, width - 10, height)
+    width = left + group * len(by_scenario) + 40
+    svg = [_svg_open(width, height + 130, "Scores per scenario and dimension: mean bars, one dot per script")]
+    svg += _grid(left, top, width - 40, height)
     for i, (scenario, rs) in enumerate(sorted(by_scenario.items())):
         x0 = left + gap / 2 + i * group
         for j, target in enumerate(TARGETS):
-            scores = [r.overall if target == OVERALL else r.dimensions.get(target) for r in rs]
-            mean = fmean([s for s in scores if s is not None] or [0])
+            x = x0 + j * bar
+            points = [(r, r.overall if target == OVERALL else r.dimensions.get(target)) for r in rs]
+            points = [(r, v) for r, v in points if v is not None]
+            mean = fmean([v for _, v in points] or [0])
             h = height * mean / 5
             svg.append(
-                f'<rect x="{x0 + j * bar:.1f}" y="{top + height - h:.1f}" width="{bar - 2}" height="{h:.1f}" '
-                f'fill="{COLOURS[target]}"><title>{escape(scenario)} {escape(target)}: {mean:.2f}</title></rect>'
+                f'<rect x="{x:.1f}" y="{top + height - h:.1f}" width="{bar - 2}" height="{h:.1f}" '
+                f'fill="{COLOURS[target]}" fill-opacity="0.45"><title>{escape(scenario)} {escape(target)}: '
+                f"mean {mean:.2f}</title></rect>"
             )
+            for r, v in points:
+                missed = any(c.target == target and not c.passed for c in r.checks)
+                svg.append(
+                    f'<circle cx="{x + (bar - 2) / 2:.1f}" cy="{top + height - height * v / 5:.1f}" r="2.6" '
+                    f'fill="{"#d62728" if missed else COLOURS[target]}" stroke="#fff" stroke-width="0.6">'
+                    f"<title>{escape(r.script)} {escape(target)}: {v:g}</title></circle>"
+                )
+        cx, cy = x0 + bar * len(TARGETS) / 2, top + height + 12
         svg.append(
-            f'<text x="{x0 + bar * len(TARGETS) / 2:.1f}" y="{top + height + 16}" text-anchor="middle">'
+            f'<text x="{cx:.1f}" y="{cy}" text-anchor="end" transform="rotate(-30 {cx:.1f} {cy})">'
             f"{escape(scenario)} (n={len(rs)})</text>"
         )
-    svg.append(_legend(left, top + height + 36))
+    svg.append(_legend(left, top + height + 118))
     svg.append("</svg>")
     return "\n".join(svg)
 
@@ -258,7 +270,7 @@ def _results_table(report: EvalReport) -> str:
             detail += f"<br><small>not scored: {escape(' | '.join(r.ignored)[:300])}</small>"
         rows.append(
             f'<tr><td class="{"pass" if r.passed else "fail"}">{status}</td><td>{escape(r.scenario)}</td>'
-            f'<td title="{escape(r.path)}">{escape(r.script)}<br><small>{escape(r.about[:200])}</small></td>'
+            f'<td title="{escape(r.path)}">{escape(r.script)}<br><small title="{escape(r.about)}">{escape(_short(r.about))}</small></td>'
             f"{''.join(cells)}"
             f"<td>{r.turns}/{r.script_turns}</td><td>{detail}</td><td>{r.elapsed_s:.1f}</td></tr>"
         )
@@ -290,6 +302,10 @@ def _legend(x: float, y: float) -> str:
         items.append(f'<rect x="{x + i * 110}" y="{y - 10}" width="10" height="10" fill="{COLOURS[t]}"/>')
         items.append(f'<text x="{x + i * 110 + 14}" y="{y}">{escape(t)}</text>')
     return "".join(items)
+
+
+def _short(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _pct(value: float | None) -> str:
