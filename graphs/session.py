@@ -241,10 +241,12 @@ class Meetings:
         session_id = config["configurable"]["thread_id"]
         try:
             # durability="sync": the person's turn is on disk before any model is called
-            if on_event is not None:
-                config = {**config, "configurable": {**config["configurable"], STREAM_TEXT: True}}
-            for mode, data in self.graph.stream(payload, config, stream_mode=["updates", "custom"], durability="sync"):
-                if on_event is not None:
+            if on_event is None:
+                self.graph.invoke(payload, config, durability="sync")
+            else:
+                for mode, data in self.graph.stream(
+                    payload, _streaming(config), stream_mode=["updates", "custom"], durability="sync"
+                ):
                     for event in _events(mode, data):
                         on_event(event)
         except ModelError as exc:
@@ -256,6 +258,16 @@ class Meetings:
             return self.view(session_id)
         except MeetingError:
             return None
+
+
+def _streaming(config: dict) -> dict:
+    """Ask stakeholders to stream their text; LangGraph's "custom" stream takes one worker thread
+    of ``max_concurrency`` for itself, so one more keeps every stakeholder answering at once."""
+    return {
+        **config,
+        "configurable": {**config["configurable"], STREAM_TEXT: True},
+        "max_concurrency": config["max_concurrency"] + 1,
+    }
 
 
 def _events(mode: str, data) -> list[MeetingEvent]:
