@@ -15,6 +15,7 @@ import re
 import shutil
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 from agents.facilitator import rubric
 from agents.settings import Settings
@@ -38,21 +39,15 @@ PASSCODE = "tea at four"
 SCENARIO = "chat-system"
 TIMEOUT_MS = 90_000  # 2 shared cores; the first turn loads the embedding model
 DASHBOARD_REFRESH_TIMEOUT_MS = 45_000
+expect.set_options(timeout=TIMEOUT_MS)
 ROLE_LABEL = {"engineering": "Engineering", "design": "Design", "business": "Business"}
 HTML_TURN = "Quick check <img src=x onerror=alert(1)> and <b>bold</b> before we start: who are the users?"
 
 
 def _require_browser() -> None:
-    reason = None
-    if chromium_path() is None:
-        reason = "Chromium is not installed (`make browser` installs Debian's chromium)"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            reason = "the playwright package is not installed (pip install -e '.[dev]')"
-    if reason is None:
+    if chromium_path() is not None:
         return
+    reason = "Chromium is not installed (`make browser` installs Debian's chromium)"
     if os.environ.get("ROUNDTABLE_REQUIRE_BROWSER"):
         pytest.fail(f"browser tests are required (ROUNDTABLE_REQUIRE_BROWSER is set) but {reason}")
     pytest.skip(f"{reason}; set ROUNDTABLE_REQUIRE_BROWSER=1 to fail instead of skipping")
@@ -75,8 +70,6 @@ def store(app):
 
 @pytest.fixture(scope="module")
 def browser(app):
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as p:
         chromium = launch_chromium(p)
         yield chromium
@@ -154,10 +147,14 @@ def check_replies(page, store: Meetings, session_id: str, turn: int) -> list[dic
     return shown
 
 
+TYPED_TAGS = (("b", "bold"), ("b", "Lovelace"), ("i", "browser"))  # tags inside HTML_TURN and the names below
+
+
 def no_markup_from(page, tab: Tab) -> None:
-    """Nothing the person typed became an element, and no script ran."""
+    """Nothing people typed became an element, and no script ran."""
     assert page.locator("img[src='x']").count() == 0
-    assert page.locator("b", has_text="bold").count() == 0
+    for tag, text in TYPED_TAGS:
+        assert page.locator(tag, has_text=text).count() == 0, f"<{tag}>{text}</{tag}> was rendered as markup"
     assert tab.dialogs == []
 
 
@@ -181,7 +178,8 @@ def test_a_three_turn_meeting_wrap_up_scorecard_and_reload(tab, store):
     page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=TIMEOUT_MS)
     card = store.view(session_id).scorecard
     assert card is not None
-    assert page.get_by_text(f"{card.overall:.2f} / 5").first.is_visible()
+    overall = page.get_by_test_id("stMetric").filter(has_text="Overall")
+    expect(overall).to_contain_text(f"{card.overall:.2f} / 5")
     anchors = rubric()
     assert len(DIMENSIONS) == 5
     quotes_shown = 0
@@ -206,7 +204,7 @@ def test_a_three_turn_meeting_wrap_up_scorecard_and_reload(tab, store):
     assert f"session={session_id}" in page.url
     page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=TIMEOUT_MS)
     assert chat_messages(page) == before
-    assert page.get_by_text(f"{card.overall:.2f} / 5").first.is_visible()
+    expect(overall).to_contain_text(f"{card.overall:.2f} / 5")
     assert page.get_by_placeholder("Your turn…").count() == 0  # the meeting is over: no input
     publish_docs_screenshots()
 
@@ -263,9 +261,12 @@ def test_workshop_facilitator_sees_a_participant_join_and_talk(browser, app, sto
         )
         cells = row.locator("td").all_text_contents()
         assert name in cells and f"1/{limit}" in cells and any(c.endswith("in meeting") for c in cells), cells
-        assert d.get_by_text("Participants (1)").is_visible()
+        expect(d.get_by_text("Participants (1)")).to_be_visible()
+        expect(d.get_by_role("combobox", name="Workshop", exact=True)).to_have_value(
+            re.compile(rf"^PM guild <i>browser</i> · {code}")
+        )
+        no_markup_from(d, facilitator)
         screenshot(d, "workshop-dashboard")
-        assert facilitator.dialogs == []
     finally:
         facilitator.close()
         participant.close()
