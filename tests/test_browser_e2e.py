@@ -6,6 +6,8 @@ person-typed HTML that stays text. What the screen shows is checked against the 
 app writes (the same SQLite file, read through ``Meetings``). Screenshots go to ``tests/artifacts/``.
 
 Skipped only when Chromium is missing and ``ROUNDTABLE_REQUIRE_BROWSER`` is unset (CI sets it).
+``ROUNDTABLE_UPDATE_SCREENSHOTS=1`` also copies the meeting and scorecard shots to ``docs/screenshots/``
+for README (look at them before committing).
 """
 
 from __future__ import annotations
