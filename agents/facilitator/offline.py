@@ -29,9 +29,7 @@ from scenarios import DIMENSIONS, Dimension, Scenario
 
 CUTS = (1.0, 2.0, 3.0, 4.0)  # raw >= cut[i] earns score i + 2
 _CAUSAL = re.compile(
-    r"\b(because|so that|so we|so users|since|in order to|which (means|keeps|lets)|to keep|to avoid|that way)\b"
-    r"|,\s*so\b",  # "..., so nothing is lost": a consequence given as the reason
-    re.I,
+    r"\b(because|so that|so we|so users|since|in order to|which (means|keeps|lets)|to keep|to avoid|that way)\b", re.I
 )
 _SUBSTANCE = (
     "framing_users",
@@ -118,7 +116,7 @@ def _systems(sig: Signals) -> _Judgement:
     # the causal words are English; in another language a sketch that also ties itself to users, cost
     # or a metric (the alignment signal, read by meaning) gives its reason
     why = set(sig.of("alignment")) | set(sig.of("tradeoff"))
-    reasoned = [h for h in [*sketch, *depth] if _CAUSAL.search(h[1]) or (h[0] in sig.foreign and h in why)]
+    reasoned = [h for h in sketch if _CAUSAL.search(h[1]) or (h[0] in sig.foreign and h in why)]
     components = {m.lower() for _, text in sig.turns for m in COMPONENT_WORDS.findall(text)}
     components |= {
         c
@@ -129,8 +127,7 @@ def _systems(sig: Signals) -> _Judgement:
     brought_in = [
         h for h in sig.of("collaboration") if re.search(r"\b(bring in|loop in|pull in|pair with|consult)\b", h[1], re.I)
     ]
-    # detail with a reason is a PM knowing why it matters; detail without one is a lecture
-    lecture = len([h for h in depth if h not in reasoned])
+    lecture = max(0, len(depth) - len(reasoned))
     raw = min(2.0, len(sketch) * 0.5) + min(1.5, len(reasoned) * 0.5) + min(1.0, len(components) / 5)
     raw += 0.5 if brought_in else 0
     raw -= 0.5 * lecture
