@@ -108,7 +108,7 @@ class Meetings:
         coaching: bool | None = None,
     ) -> MeetingView:
         """Open a new meeting; returns it waiting for the person's first turn."""
-        self.scenario(scenario_id)
+        self.engines.prepare(self.scenario(scenario_id))
         session_id = session_id or uuid.uuid4().hex[:12]
         if self._snapshot(session_id).values:
             raise MeetingError(f"session '{session_id}' already exists; resume it instead")

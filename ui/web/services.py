@@ -41,7 +41,9 @@ def settings_fingerprint(settings: Settings) -> str:
 
 @st.cache_resource(show_spinner="Opening the meeting room…")
 def _meetings_for(fingerprint: str, _settings: Settings) -> Meetings:
-    return Meetings(_settings)
+    meetings = Meetings(_settings)
+    meetings.engines.warm_up()  # the embedding model loads now, not on somebody's first turn
+    return meetings
 
 
 def get_meetings() -> Meetings:
