@@ -77,6 +77,13 @@ def score_offline(scenario: Scenario, transcript: list[dict], board: dict[str, d
     dims: dict[Dimension, DimensionScore] = {}
     for d in DIMENSIONS:
         j = judged[d]
+        if d == "collaboration":
+            # concerns are settled by substance: where no choice was weighed or tied to a need, the
+            # room's settlements came from wording that happened to match, not from leading it there
+            substance = max(dims["tradeoffs"].score, dims["alignment"].score)
+            if substance + 1 < j.cap:
+                j.cap = substance + 1
+                j.rationale += " No choice was weighed or tied to a need, so the settlements carry little weight."
         score = min(j.cap, 4 if terse else 5, 1 + sum(j.raw >= c for c in CUTS))
         evidence = verified_evidence([Evidence(turn=t, quote=q) for t, q in j.evidence], turns, limit=3)
         dims[d] = DimensionScore(score=score, rationale=j.rationale, evidence=evidence, anchor=anchors[d].anchor(score))

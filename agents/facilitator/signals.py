@@ -74,6 +74,7 @@ class Signal:
     joins: tuple[frozenset[str], ...] = ()
     requires_count: int = 1
     needs_component: bool = False
+    meaning_needs: re.Pattern[str] | None = None  # English sentences matched by meaning alone must also match this
 
 
 @cache
@@ -94,6 +95,7 @@ def signal_defs() -> dict[str, Signal]:
             tuple(frozenset(side) for side in d.get("joins", ())),
             int(d.get("requires_count", 1)),
             bool(d.get("needs_component", False)),
+            re.compile(d["meaning_needs"], re.IGNORECASE) if d.get("meaning_needs") else None,
         )
         for name, d in data.items()
     }
@@ -159,6 +161,7 @@ def read_signals(person_turns: list[tuple[int, str]]) -> Signals:
                 and (question or name not in _SEMANTIC_NEEDS_QUESTION)
                 and (not signal.requires or len(signal.requires & words) >= signal.requires_count)
                 and (not signal.needs_component or names_component(sentence))
+                and (signal.meaning_needs is None or turn_no in foreign or bool(signal.meaning_needs.search(sentence)))
             )
             if by_cue or by_join or by_meaning:
                 out.hits.setdefault(name, []).append((turn_no, sentence))
