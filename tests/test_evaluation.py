@@ -14,12 +14,13 @@ from graphs.evaluation import (
     ExpectationCheck,
     ScriptResult,
     calibrate,
+    check_expectations,
     discover,
     eval_meetings,
     run_evaluation,
 )
-from scenarios import load_library
-from scenarios.script import Band
+from scenarios import ScenarioError, load_library, load_script
+from scenarios.script import Band, CandidateScript
 
 STRONG_TURNS = [
     "Before we design anything: Priya, how many daily active users do we have and how big will it get? "
@@ -167,7 +168,13 @@ def test_a_malformed_script_names_file_field_and_line(tmp_path):
 def result(scenario: str, name: str, overall: float, bands: dict[str, tuple], dims: dict[str, int]) -> ScriptResult:
     scores = {OVERALL: overall, **dims}
     checks = [
-        ExpectationCheck(target=t, band=Band(low=lo, high=hi), score=scores[t], passed=lo <= scores[t] <= hi)
+        ExpectationCheck(
+            target=t,
+            band=Band(low=lo, high=hi),
+            score=scores[t],
+            passed=lo <= scores[t] <= hi,
+            inside=lo <= scores[t] <= hi,
+        )
         for t, (lo, hi) in bands.items()
     ]
     return ScriptResult(
@@ -202,3 +209,29 @@ def test_spread_over_repeated_scorings():
     assert cal.spread["framing"].max_range == 2
     assert cal.spread[OVERALL].max_range == pytest.approx(0.4)
     assert cal.spread["framing"].mean_stdev == pytest.approx(0.816, abs=1e-3)
+
+
+def test_a_known_miss_is_reported_while_it_misses_and_fails_once_it_passes():
+    script = CandidateScript.model_validate(
+        {
+            "turns": ["x"],
+            "expect": {
+                "dimensions": {"systems": [4, 5], "framing": [1, 2]},
+                "known_misses": {"systems": "the sketch is read as alignment", "framing": "reads questions badly"},
+            },
+        }
+    )
+    scored = ScriptResult(
+        scenario="a", script="s", path="s", engine="offline", overall=3.0, dimensions={"systems": 3, "framing": 2}
+    )
+    checks = {c.target: c for c in check_expectations(script, scored)}
+    assert checks["systems"].passed and not checks["systems"].inside  # still missing: reported, not failed
+    assert not checks["framing"].passed and checks["framing"].inside  # now inside: remove the known miss
+    assert checks["systems"].known_miss == "the sketch is read as alignment"
+
+
+def test_a_known_miss_needs_a_band(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("expect:\n  overall: [1, 2]\n  known_misses: {systems: a reason long enough}\nturns: [x]\n")
+    with pytest.raises(ScenarioError, match=r"line 2.*no band for 'systems'"):
+        load_script(path)

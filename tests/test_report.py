@@ -19,7 +19,8 @@ def make_result(name: str, overall: float | None, passed: bool = True, **extra) 
     checks = []
     if overall is not None:
         band = Band(low=3, high=5) if passed else Band(low=4.5, high=5)
-        checks = [ExpectationCheck(target=OVERALL, band=band, score=overall, passed=band.holds(overall))]
+        held = band.holds(overall)
+        checks = [ExpectationCheck(target=OVERALL, band=band, score=overall, passed=held, inside=held)]
     dims = {"framing": 4, "systems": 3, "tradeoffs": 2, "alignment": 4, "collaboration": 5} if overall else {}
     return ScriptResult(
         scenario="chat-system",
@@ -64,6 +65,8 @@ def test_three_files_hold_every_script(report, tmp_path):
         "band": {"low": 4.5, "high": 5.0},
         "score": 3.1,
         "passed": False,
+        "inside": False,
+        "known_miss": None,
     }
     with paths["csv"].open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))

@@ -262,8 +262,9 @@ def _results_table(report: EvalReport) -> str:
             if check is None:
                 cells.append(f"<td>{shown}</td>")
             else:
-                cls = "pass" if check.passed else "fail"
-                cells.append(f'<td class="{cls}">{shown} <small>{escape(str(check.band))}</small></td>')
+                cls = "pass" if check.inside and check.passed else "known" if check.passed else "fail"
+                title = f' title="known miss: {escape(check.known_miss)}"' if check.known_miss else ""
+                cells.append(f'<td class="{cls}"{title}>{shown} <small>{escape(str(check.band))}</small></td>')
         status = "pass" if r.passed else "FAIL"
         detail = escape(r.error) if r.error else escape(r.end_reason or "")
         if r.ignored:
@@ -319,7 +320,7 @@ h1{margin-bottom:.2rem}h2{margin-top:2rem;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:.5rem 1.5rem .5rem 0;vertical-align:top}
 caption{text-align:left;font-weight:600;padding-bottom:.3rem}
 th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left}th{background:#f6f6f6}
-td.pass{background:#e6f4ea}td.fail{background:#fde7e9;font-weight:600}tr.total td{font-weight:600}
+td.pass{background:#e6f4ea}td.known{background:#fff4d6}td.fail{background:#fde7e9;font-weight:600}tr.total td{font-weight:600}
 td small{color:#666;font-weight:400}.results td:nth-child(n+4){white-space:nowrap}
 .charts{display:flex;flex-wrap:wrap;align-items:flex-start;gap:1rem}
 svg{font-size:11px;fill:#333;margin:.5rem 0}svg .grid{stroke:#e3e3e3}
