@@ -57,10 +57,19 @@ class _Judgement:
     cap: int = 5
 
 
-def score_offline(scenario: Scenario, transcript: list[dict], board: dict[str, dict], revealed: list[str]) -> Scorecard:
-    """The offline facilitator's scorecard for a finished (or interrupted) meeting."""
+def score_offline(
+    scenario: Scenario,
+    transcript: list[dict],
+    board: dict[str, dict],
+    revealed: list[str],
+    signals: Signals | None = None,
+) -> Scorecard:
+    """The offline facilitator's scorecard for a finished (or interrupted) meeting.
+
+    ``signals``: the person's turns already read (the timeline re-scores every prefix of a meeting).
+    """
     turns = person_turns(transcript)
-    sig = read_signals(turns)
+    sig = signals if signals is not None else read_signals(turns)
     words = [len(text.split()) for _, text in sig.turns]
     # one-liners earn what they show, no less (the evidence counts already stay small); but a 5 needs
     # the reasons and the weighing that a one-liner has no room for

@@ -121,6 +121,15 @@ class Signals:
     def turns_with(self, name: str) -> set[int]:
         return {turn for turn, _ in self.of(name)}
 
+    def upto(self, turn: int) -> Signals:
+        """The signals of the first ``turn`` turns (each sentence is read on its own, so this is exact)."""
+        return Signals(
+            hits={k: [h for h in v if h[0] <= turn] for k, v in self.hits.items()},
+            turns=[t for t in self.turns if t[0] <= turn],
+            sentences=[s for s in self.sentences if s[0] <= turn],
+            foreign={t for t in self.foreign if t <= turn},
+        )
+
 
 def read_signals(person_turns: list[tuple[int, str]]) -> Signals:
     """Classify every sentence of the person's turns against the rubric signals."""

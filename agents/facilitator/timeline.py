@@ -42,13 +42,16 @@ def board_at(board: dict[str, dict], round_no: int) -> dict[str, dict]:
 
 def build_timeline(scenario: Scenario, transcript: list[dict], board: dict[str, dict]) -> list[TimelinePoint]:
     from agents.facilitator.offline import score_offline  # offline imports the scorecard, which imports us
+    from agents.facilitator.signals import read_signals
 
     points: list[TimelinePoint] = []
     before = dict.fromkeys(DIMENSIONS, 1)
-    for turn_no, text in person_turns(transcript):
+    turns = person_turns(transcript)
+    signals = read_signals(turns)  # once: every prefix's reading is a slice of it
+    for turn_no, text in turns:
         upto = [t for t in transcript if t["round"] <= turn_no and t.get("intent") != "close"]
         revealed = [f for t in upto for f in t.get("fact_ids", [])]
-        card = score_offline(scenario, upto, board_at(board, turn_no), revealed)
+        card = score_offline(scenario, upto, board_at(board, turn_no), revealed, signals=signals.upto(turn_no))
         scores = {d: card.dimensions[d].score for d in DIMENSIONS}
         replies = [t for t in upto if t["round"] == turn_no]
         points.append(
