@@ -205,6 +205,8 @@ def test_a_three_turn_meeting_wrap_up_scorecard_and_reload(tab, store):
     page.get_by_role("heading", name="Scorecard").wait_for()
     assert f"session={session_id}" in page.url
     page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=TIMEOUT_MS)
+    # the scorecard is drawn before the transcript below it: wait for the whole transcript
+    expect(page.get_by_test_id("stChatMessage")).to_have_count(len(before), timeout=TIMEOUT_MS)
     assert chat_messages(page) == before
     expect(overall).to_contain_text(f"{card.overall:.2f} / 5")
     assert page.get_by_placeholder("Your turn…").count() == 0  # the meeting is over: no input
