@@ -37,7 +37,7 @@ KNOBS = {
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true", help="fewer iterations (a smoke run of a few seconds)")
+    p.add_argument("--quick", action="store_true", help="fewer iterations (a smoke run of under a minute)")
     p.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
     p.add_argument(
         "--omp-threads",
