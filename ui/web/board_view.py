@@ -24,7 +24,7 @@ def render_board(view: MeetingView, scenario: Scenario | None, *, key_prefix: st
         shown_round / view.round_limit if view.round_limit else 0.0,
         text=f"Round {view.round} of {view.round_limit}",
     )
-    usage = usage_line(view.usage, getattr(view, "cost_usd", None))
+    usage = usage_line(view.usage, view.cost_usd)
     if usage:
         st.caption(f"Model use: {usage}")
     if scenario is None:

@@ -92,7 +92,7 @@ def render_compare(meetings: Meetings, view: MeetingView, nav, *, key_prefix: st
                 st.warning(f"Cannot show that branch: {exc}")
                 return
         st.dataframe(_score_table(views, ["Left", "Right"]), hide_index=True, width="stretch")
-        current = getattr(view, "checkpoint_id", None)
+        current = view.checkpoint_id
         columns = st.columns(2)
         for i, (column, tip, branch_view) in enumerate(zip(columns, picks, views, strict=True)):
             with column:

@@ -17,7 +17,7 @@ from ui.export import escape_md, to_json, to_markdown
 from ui.web import branches_view
 from ui.web.board_view import render_board
 from ui.web.scorecard_view import render_scorecard
-from ui.web.services import scenario_of, usage_line
+from ui.web.services import answering, is_answering, scenario_of, usage_line
 from ui.web.transcript_view import LiveReplies, render_transcript
 
 CHAT_PLACEHOLDER = "Your turn…"
@@ -96,6 +96,13 @@ def _controls(meetings: Meetings, view: MeetingView, nav: RoomNav, error_key: st
     """Below the transcript of a running meeting: the last error, retry, the input, wrap up."""
     pending = not view.awaiting_person
     error = st.session_state.get(error_key)
+    if pending and not error and nav.at is None:
+        if is_answering(view.session_id):
+            st.info("The room is still answering your last turn in another tab; refresh in a moment.", icon="⏳")
+            return
+        # the run that was answering stopped before the replies (a refresh, a closed tab, a restart):
+        # the turn is saved, so pick the replies up from the checkpoint
+        _act(meetings, view, nav, error_key, live, "retry")
     if error:
         st.error(escape_md(error))
     if pending:
@@ -128,13 +135,12 @@ def _finished(view: MeetingView, key_prefix: str) -> None:
 def _header(view: MeetingView, nav: RoomNav) -> None:
     st.title(escape_md(view.title), anchor=False)
     bits = [f"Engine: {escape_md(view.engine_label)}"]
-    model = getattr(view, "model", None)
-    if model and model not in view.engine_label:
-        bits.append(f"model {escape_md(model)}")
-    if getattr(view, "coaching", False):
+    if view.model and view.model not in view.engine_label:
+        bits.append(f"model {escape_md(view.model)}")
+    if view.coaching:
         bits.append("coaching on")
     bits.append(f"session {escape_md(view.session_id)}")
-    usage = usage_line(view.usage, getattr(view, "cost_usd", None))
+    usage = usage_line(view.usage, view.cost_usd)
     if usage:
         bits.append(usage)
     st.caption(" · ".join(bits))
@@ -155,7 +161,8 @@ def _send(meetings: Meetings, view: MeetingView, nav: RoomNav, error_key: str, l
         status = st.status("The room is listening…", expanded=False)
     replies = LiveReplies(live, status, scenario)
     try:
-        meetings.send(view.session_id, text, at=nav.at, on_event=replies)
+        with answering(view.session_id):
+            meetings.send(view.session_id, text, at=nav.at, on_event=replies)
     except MeetingError as exc:
         status.update(label="The replies could not be completed", state="error")
         st.session_state[error_key] = str(exc)
@@ -173,7 +180,8 @@ def _act(meetings: Meetings, view: MeetingView, nav: RoomNav, error_key: str, li
     method = meetings.finish if action == "finish" else meetings.retry
     replies = LiveReplies(live, status, scenario_of(meetings, view.scenario_id))
     try:
-        method(view.session_id, at=nav.at, on_event=replies)
+        with answering(view.session_id):
+            method(view.session_id, at=nav.at, on_event=replies)
     except MeetingError as exc:
         status.update(label="That did not work", state="error")
         st.session_state[error_key] = str(exc)

@@ -7,6 +7,7 @@ instance instead of silently reusing the old one. Only ids live in ``st.session_
 from __future__ import annotations
 
 import hashlib
+from contextlib import contextmanager
 
 import streamlit as st
 from pydantic import SecretStr
@@ -50,6 +51,27 @@ def get_meetings() -> Meetings:
     """The process's ``Meetings`` for the current settings (environment and ``.env``)."""
     settings = Settings()
     return _meetings_for(settings_fingerprint(settings), settings)
+
+
+@st.cache_resource
+def _answering() -> set[str]:
+    """Sessions whose replies a script run of this server is writing right now."""
+    return set()
+
+
+@contextmanager
+def answering(session_id: str):
+    """Mark ``session_id`` as being answered for the duration of the block (even if the run is stopped)."""
+    sessions = _answering()
+    sessions.add(session_id)
+    try:
+        yield
+    finally:
+        sessions.discard(session_id)
+
+
+def is_answering(session_id: str) -> bool:
+    return session_id in _answering()
 
 
 def usage_line(usage: dict[str, int], cost_usd: float | None) -> str:
