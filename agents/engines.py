@@ -10,11 +10,11 @@ from langchain_core.language_models import BaseChatModel
 from agents.facilitator.llm import score_llm
 from agents.facilitator.offline import score_offline
 from agents.facilitator.scorecard import Scorecard
-from agents.facilitator.signals import read_signals
 from agents.facilitator.timeline import build_timeline
 from agents.models import chat_model
 from agents.pricing import estimated_cost
 from agents.reading import scenario_index
+from agents.reading.turn import read_sentences
 from agents.settings import Engine, Settings
 from agents.stakeholder import StakeholderAgent
 from agents.stakeholder.llm import LLMStakeholder
@@ -57,7 +57,7 @@ class Engines:
 
     def warm_up(self) -> None:
         """Load the embedding model and the rubric signals, for a long-running app before its first visitor."""
-        read_signals([(1, "How many people will use this?")])
+        read_sentences("How many people will use this?")
 
     def describe(self, engine: Engine) -> str:
         if engine == "llm":

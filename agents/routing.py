@@ -30,10 +30,14 @@ def route_speakers(scenario: Scenario, board: dict[str, dict], reading: TurnRead
         r = reading.by_role[role]
         if r.addressed:
             speakers.append(Speaker(role, "addressed by the person"))
+        elif r.broken:
+            speakers.append(Speaker(role, f"the plan breaks a constraint they hold ({', '.join(r.broken)})"))
         elif r.facts_asked:
             speakers.append(Speaker(role, f"asked about what they know ({', '.join(r.facts_asked)})"))
         elif r.concerns_touched:
             speakers.append(Speaker(role, f"the turn speaks to their concern ({', '.join(r.concerns_touched)})"))
+        elif r.answered_now:
+            speakers.append(Speaker(role, f"the proposal takes a side on their concern ({', '.join(r.answered_now)})"))
         elif r.next_concern and r.next_concern_strength > 0 and not open_concerns(board, role):
             speakers.append(Speaker(role, f"the turn touches what worries them ({r.next_concern})"))
     if speakers:

@@ -22,6 +22,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from agents.settings import Engine, Settings
+from agents.stakeholder.quality import checklist_phrases, repeated_sentences
 from graphs.session import Meetings
 from scenarios import DIMENSIONS, LIBRARY_DIR, CandidateScript, ScenarioError, load_script
 from scenarios.script import Band
@@ -78,11 +79,17 @@ class ScriptResult(BaseModel):
     usage: dict[str, int] = Field(default_factory=dict)
     ignored: list[str] = Field(default_factory=list, description="Text of the turns aimed at the scorer.")
     repeats: list[dict[str, float]] = Field(default_factory=list, description="Scores of re-scoring (--repeat).")
+    settled: list[str] = Field(default_factory=list, description="Concerns the room resolved.")
+    wrongly_settled: list[str] = Field(
+        default_factory=list, description="Concerns resolved that the script's `unsettled` says a fair room keeps open."
+    )
+    repeated_sentences: list[str] = Field(default_factory=list, description="Stakeholder sentences said twice.")
+    checklist_phrases: list[str] = Field(default_factory=list, description="Card points read out word for word.")
     error: str | None = None
 
     @property
     def passed(self) -> bool:
-        return self.error is None and all(c.passed for c in self.checks)
+        return self.error is None and all(c.passed for c in self.checks) and not self.wrongly_settled
 
     @property
     def failed_checks(self) -> list[ExpectationCheck]:
@@ -248,6 +255,11 @@ def run_job(meetings: Meetings, job: EvalJob, engine: Engine, repeat: int = 1) -
         view = meetings.finish(view.session_id)
         card = view.scorecard
         result.end_reason, result.usage = view.end_reason, dict(view.usage)
+        transcript = [t.model_dump() for t in view.transcript]
+        result.settled = [cid for cid, c in view.board.items() if c["status"] == "resolved"]
+        result.wrongly_settled = [cid for cid in (job.script.expect.unsettled if job.script.expect else ()) if cid in result.settled]
+        result.repeated_sentences = repeated_sentences(transcript)
+        result.checklist_phrases = checklist_phrases(meetings.scenario(job.scenario), transcript)
         if card is not None:
             result.overall = card.overall
             result.dimensions = {d: s.score for d, s in card.dimensions.items()}
@@ -340,7 +352,7 @@ def eval_meetings(settings: Settings, **kwargs) -> Meetings:
 
 def warm_up(meetings: Meetings, engine: Engine) -> None:
     """Load what parallel sessions would otherwise race to create: the embedding model and the chat client."""
-    from agents.matching import embed
+    from agents.reading.matching import embed
 
     embed(["warm up the embedding model"])
     if engine == "llm":

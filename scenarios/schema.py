@@ -56,20 +56,72 @@ class Fact(_Card):
     )
 
 
+Example = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=300)]
+
+
+class Point(_Card):
+    """One thing a satisfying answer to a concern covers, with the stance that counts.
+
+    Written either as a plain phrase (``- an idempotency key on every payout instruction``) or as a
+    mapping with examples. Without examples the point itself is the one satisfying example, and the
+    offline engine judges stance by negation alone ("no idempotency keys" does not cover it).
+    """
+
+    point: Phrase = Field(description="What the answer must address, as a short phrase.")
+    says: list[Example] = Field(
+        default_factory=list,
+        max_length=8,
+        description="Short examples of what a satisfying answer says on this point, in a person's words.",
+    )
+    wrong: list[Example] = Field(
+        default_factory=list,
+        max_length=8,
+        description="The tempting wrong stance, as short examples ('retry until the partner answers'). "
+        "An answer closer to these than to `says` does not cover the point.",
+    )
+    ask: Text | None = Field(
+        default=None,
+        description="The natural question the owner asks when this point is missing "
+        "('And if the partner times out halfway, do we pay twice?'). Fallback: the concern's `pushback`.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_phrase(cls, value):
+        return {"point": value} if isinstance(value, str) else value
+
+    @property
+    def satisfying(self) -> list[str]:
+        """The point and its satisfying examples: what an answer is compared with."""
+        return [self.point, *self.says]
+
+
 class Concern(_Card):
     """A challenge a stakeholder raises, with what a satisfying answer must address."""
 
     id: Slug
     challenge: Text = Field(description="What the stakeholder says when raising the concern.")
-    must_address: list[Phrase] = Field(
+    must_address: list[Point] = Field(
         min_length=1,
-        description="Points a satisfying answer covers; most of them must be addressed to resolve it.",
+        description="Points a satisfying answer covers; most of them must be addressed to resolve it. "
+        "Each is a phrase, or a mapping with `point`, `says`, `wrong` and `ask` (see Point).",
     )
     pushback: Text = Field(description="What the stakeholder says when an answer falls short.")
+    objection: Text | None = Field(
+        default=None,
+        description="Optional: what the stakeholder says to an answer that takes a wrong stance "
+        "(fallback: the pushback, prefixed with a plain disagreement).",
+    )
     acknowledgement: Text | None = Field(
-        default=None, description="Optional: what the stakeholder says once satisfied."
+        default=None,
+        description="Optional, shown to LLM personas only: what satisfaction sounds like. The offline engine "
+        "acknowledges with the person's own words, never with card text they did not say.",
     )
     severity: Severity = Field(default="medium", description="How much an unresolved concern matters.")
+
+    @property
+    def points(self) -> list[str]:
+        return [p.point for p in self.must_address]
 
 
 class Stakeholder(_Card):
@@ -104,6 +156,40 @@ class RubricEmphasis(_Card):
         return {d: getattr(self, d) for d in DIMENSIONS}
 
 
+class DecisiveConstraint(_Card):
+    """A fact that changes the right answer: what honours it and what breaks it.
+
+    The stakeholder who holds ``fact`` objects to a plan that violates it, never accepts such a plan
+    once the fact is revealed, and the scorer caps trade-off judgement for a decision that breaks it.
+    """
+
+    id: Slug
+    fact: Slug = Field(description="Id of the fact that holds the constraint (its holder owns it).")
+    rule: Phrase = Field(description="The constraint in one line, e.g. 'payouts only through a licensed partner'.")
+    honours: list[Example] = Field(min_length=1, max_length=8, description="Short examples of a plan honouring it.")
+    violates: list[Example] = Field(min_length=1, max_length=8, description="Short examples of a plan breaking it.")
+    objection: Text = Field(description="What the holder says to a plan that breaks it, in their voice.")
+
+
+class AnswerKey(_Card):
+    """What a strong answer to this scenario is made of, for the scorer (never shown to the person).
+
+    Each list holds short phrases matched by meaning against what the person claimed. Every list is
+    optional; where one is empty the scorer falls back on the cards: ``parts`` and ``flows`` on the
+    engineering lead's must-address points, ``users`` on the design lead's, ``metrics`` and ``money``
+    on the business lead's, ``tradeoffs`` on every concern's challenge.
+    """
+
+    parts: list[Phrase] = Field(default_factory=list, max_length=20, description="The system's own moving parts.")
+    flows: list[Phrase] = Field(default_factory=list, max_length=20, description="How data or work moves between them.")
+    tradeoffs: list[Phrase] = Field(
+        default_factory=list, max_length=12, description="The real tensions, as 'X versus Y' phrases."
+    )
+    users: list[Phrase] = Field(default_factory=list, max_length=12, description="Who uses it and what they need.")
+    metrics: list[Phrase] = Field(default_factory=list, max_length=12, description="The numbers that define success.")
+    money: list[Phrase] = Field(default_factory=list, max_length=12, description="Budget, cost, revenue, pricing.")
+
+
 class Scenario(_Card):
     """A practice meeting: the brief, the company, and the three stakeholders."""
 
@@ -117,6 +203,10 @@ class Scenario(_Card):
     stakeholders: list[Stakeholder] = Field(
         min_length=3, max_length=3, description="Exactly one engineering, one design, one business lead."
     )
+    decisive_constraints: list[DecisiveConstraint] = Field(
+        default_factory=list, max_length=6, description="Optional: facts that change the right answer."
+    )
+    answer_key: AnswerKey = Field(default_factory=AnswerKey, description="Optional: the scorer's key.")
 
     @model_validator(mode="after")
     def _one_per_role_and_unique_ids(self) -> Scenario:
@@ -148,6 +238,14 @@ class Scenario(_Card):
                             },
                         )
                     seen[item.id] = where
+        facts = {f.id for s in self.stakeholders for f in s.facts}
+        for i, constraint in enumerate(self.decisive_constraints):
+            if constraint.fact not in facts:
+                raise PydanticCustomError(
+                    "unknown_fact",
+                    "decisive constraint '{id}' names fact '{fact}', which no stakeholder holds",
+                    {"id": constraint.id, "fact": constraint.fact, "loc": ("decisive_constraints", i, "fact")},
+                )
         return self
 
     def stakeholder(self, role: str) -> Stakeholder:

@@ -9,6 +9,7 @@ dimensions. ``roundtable eval`` fails a script whose scorecard falls outside its
     expect:
       overall: [3.8, 5]
       dimensions: {framing: [4, 5], tradeoffs: [4, 5]}
+      unsettled: [exactly-once-payout]   # concerns these turns must not settle
     turns:
       - Before we pick a design, who are the users ...
 """
@@ -75,6 +76,11 @@ class Expectation(BaseModel):
     dimensions: dict[Dimension, Band] = Field(default_factory=dict)
     known_misses: dict[Literal["overall"] | Dimension, Annotated[str, StringConstraints(min_length=10)]] = Field(
         default_factory=dict
+    )
+    unsettled: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]] = Field(
+        default_factory=list,
+        description="Concern ids a fair room does not settle with these turns (an answer that takes the "
+        "wrong stance, or never gives one); the check fails if any of them ends resolved.",
     )
 
     @model_validator(mode="after")

@@ -61,7 +61,7 @@ def next_hint(
         )
         if not due:
             continue
-        signals = signals or read_signals(person_turns(transcript))
+        signals = signals or read_signals(scenario, person_turns(transcript))
         if not any(signals.of(name) for name in rule.unless):
             return rule.id, rule.text.format(stakeholder="")
     return None

@@ -1,7 +1,11 @@
-"""Offline scoring: rubric signals and the board, turned into scores by fixed, readable rules.
+"""Offline scoring: the person's meeting, read against this scenario, turned into scores by readable rules.
 
-Deterministic for a given transcript. Each dimension adds up evidence of the behaviour its
-anchors describe into a raw number, then maps it onto 1-5 with the same cut points.
+Deterministic for a given transcript. Every dimension counts what the person said about *this*
+scenario (``signals.py``): its own parts and flows, its real tensions and decisive constraints, its
+users, metrics and money, and the concerns the room genuinely settled (stance-aware, so a wrong
+answer settles nothing). A generic meeting pasted into any scenario finds little to count. Each
+dimension adds up its evidence into a raw number and maps it onto 1-5 with the same cut points;
+caps encode the anchors ("names trade-offs but does not decide" is a 3, whatever else).
 """
 
 from __future__ import annotations
@@ -11,42 +15,20 @@ from dataclasses import dataclass
 
 from agents.facilitator.outcome import concern_outcomes, missed_questions, verified_evidence
 from agents.facilitator.scorecard import DimensionScore, Evidence, Scorecard, rubric, weighted_overall
-from agents.facilitator.signals import (
-    COMPONENT_CONCEPTS,
-    COMPONENT_WORDS,
-    FRAMING_SIGNALS,
-    Signals,
-    asks,
-    components_in,
-    is_code,
-    read_signals,
-)
-from agents.guard import scorer_directed_sentences
-from agents.matching import concepts, foreign_concepts
-from agents.reading import scenario_index
+from agents.facilitator.signals import FRAMING_SIGNALS, Signals, bringing_in, contradictions, read_signals
+from agents.facilitator.key import scenario_key
+from agents.reading.guard import scorer_directed_sentences
 from agents.transcript import person_turns
 from scenarios import DIMENSIONS, Dimension, Scenario
 
 CUTS = (1.0, 2.0, 3.0, 4.0)  # raw >= cut[i] earns score i + 2
-_CAUSAL = re.compile(
-    r"\b(because|so that|so we|so users|since|in order to|which (means|keeps|lets)|to keep|to avoid|that way)\b", re.I
-)
-_SUBSTANCE = (
-    "framing_users",
-    "framing_scale",
-    "framing_metrics",
-    "framing_constraints",
-    "systems",
-    "tradeoff",
-    "decision",
-    "alignment",
-)
 _FRAMING_LABEL = {
     "framing_users": "who the users are and how they experience it",
     "framing_scale": "the expected scale",
     "framing_metrics": "the metrics that define success",
-    "framing_constraints": "time, budget and team constraints",
+    "framing_constraints": "time, budget and other constraints",
 }
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 @dataclass
@@ -69,18 +51,18 @@ def score_offline(
     ``signals``: the person's turns already read (the timeline re-scores every prefix of a meeting).
     """
     turns = person_turns(transcript)
-    sig = signals if signals is not None else read_signals(turns)
+    sig = signals if signals is not None else read_signals(scenario, turns)
     words = [len(text.split()) for _, text in sig.turns]
-    # one-liners earn what they show, no less (the evidence counts already stay small); but a 5 needs
-    # the reasons and the weighing that a one-liner has no room for
+    # one-liners earn what they show, no less; but a 5 needs the reasons a one-liner has no room for
     terse = bool(words) and sum(words) / len(words) < 12
+    broken = _broken_constraints(scenario, sig)
 
     judged = {
         "framing": _framing(scenario, sig, revealed),
-        "systems": _systems(sig),
-        "tradeoffs": _tradeoffs(sig),
-        "alignment": _alignment(scenario, sig, board),
-        "collaboration": _collaboration(scenario, sig, board, turns),
+        "systems": _systems(scenario, sig),
+        "tradeoffs": _tradeoffs(scenario, sig, broken),
+        "alignment": _alignment(scenario, sig, board, revealed, broken),
+        "collaboration": _collaboration(scenario, sig, board),
     }
     anchors = rubric()
     dims: dict[Dimension, DimensionScore] = {}
@@ -89,10 +71,10 @@ def score_offline(
         if d == "collaboration":
             # concerns are settled by substance: where no choice was weighed or tied to a need, the
             # room's settlements came from wording that happened to match, not from leading it there
-            substance = max(dims["tradeoffs"].score, dims["alignment"].score)
+            substance = max(dims["tradeoffs"].score, dims["alignment"].score, dims["systems"].score)
             if substance + 1 < j.cap:
                 j.cap = substance + 1
-                j.rationale += " No choice was weighed or tied to a need, so the settlements carry little weight."
+                j.rationale += " Little substance behind the room's agreement, so it carries less weight."
         score = min(j.cap, 4 if terse else 5, 1 + sum(j.raw >= c for c in CUTS))
         evidence = verified_evidence([Evidence(turn=t, quote=q) for t, q in j.evidence], turns, limit=3)
         dims[d] = DimensionScore(score=score, rationale=j.rationale, evidence=evidence, anchor=anchors[d].anchor(score))
@@ -102,16 +84,36 @@ def score_offline(
         overall=overall,
         dimensions=dims,
         strengths=[f"{anchors[d].name}: {dims[d].rationale}" for d in DIMENSIONS if dims[d].score >= 4],
-        improvements=[_advice(d, judged[d], sig) for d in DIMENSIONS if dims[d].score <= 3],
+        improvements=[_advice(d, sig, scenario, broken) for d in DIMENSIONS if dims[d].score <= 3],
         missed_questions=missed_questions(scenario, revealed),
         concerns=concern_outcomes(scenario, board),
         ignored=[s for _, text in turns for s in scorer_directed_sentences(text)],
     )
 
 
+def _broken_constraints(scenario: Scenario, sig: Signals) -> list[tuple[str, tuple[int, str]]]:
+    """Decisive constraints whose latest stance in the meeting breaks them, with the claim."""
+    ids = {k.id for k in scenario.decisive_constraints}
+    latest: dict[str, tuple[int, object]] = {}
+    for turn, st in sig.stances:
+        if st.key in ids:
+            latest[st.key] = (turn, st)
+    return [(kid, (t, st.sentence)) for kid, (t, st) in latest.items() if st.side == "wrong"]
+
+
+def _honoured_constraints(scenario: Scenario, sig: Signals) -> list[tuple[int, str]]:
+    ids = {k.id for k in scenario.decisive_constraints}
+    latest: dict[str, tuple[int, object]] = {}
+    for turn, st in sig.stances:
+        if st.key in ids:
+            latest[st.key] = (turn, st)
+    return [(t, st.sentence) for t, st in latest.values() if st.side == "right"]
+
+
 def _framing(scenario: Scenario, sig: Signals, revealed: list[str]) -> _Judgement:
     asked = [s for s in FRAMING_SIGNALS if sig.of(s)]
-    early = any(t <= 2 for s in asked for t in sig.turns_with(s))
+    first_decision = min(sig.turns_with("decision") | sig.turns_with("claim"), default=99)
+    early = any(t <= 2 and t <= first_decision for s in asked for t in sig.turns_with(s))
     total = sum(len(s.facts) for s in scenario.stakeholders)
     share = len(revealed) / total if total else 0
     raw = len(asked) * 0.8 + (0.5 if early else 0) + share * 2.5
@@ -119,111 +121,153 @@ def _framing(scenario: Scenario, sig: Signals, revealed: list[str]) -> _Judgemen
     rationale = (
         f"Asked about {covered}{' early' if early else ''}; learned {len(revealed)} of {total} facts the room held."
     )
-    # a 5 means the answers were drawn out and used, not only that the questions were asked
-    return _Judgement(raw, rationale, [hit for s in asked for hit in sig.of(s)[:1]], cap=5 if share >= 0.2 else 4)
+    questions_first = min((t for s in asked for t in sig.turns_with(s)), default=99)
+    cap = 5 if share >= 0.2 else 4
+    if questions_first > first_decision and questions_first != 99:
+        cap = 3  # asked only after committing to a design
+        rationale += " The questions came after the design was already set."
+    return _Judgement(raw, rationale, [h for s in asked for h in sig.of(s)[:1]], cap=cap)
 
 
-def _systems(sig: Signals) -> _Judgement:
-    # a sketch is a statement about the system's boxes (by meaning), or one that connects two of them
-    # ("queued on the phone, sent by the sync service"); a question is not a sketch, and code is depth
+def _systems(scenario: Scenario, sig: Signals) -> _Judgement:
+    key = scenario_key(scenario)
+    wanted = len(key.items["parts"]) + len(key.items["flows"])
+    covered = sig.items("systems", ("parts", "flows"))
+    reasoned = sig.of("reasoned_systems")
     depth = sig.of("depth")
-    named = [h for h in sig.sentences if not asks(h[1]) and len(components_in(h[1])) >= 2 and not is_code(h[1])]
-    sketch = list(dict.fromkeys([*sig.of("systems"), *(h for h in named if h not in depth)]))
-    # the causal words are English; in another language a sketch that also ties itself to users, cost
-    # or a metric (the alignment signal, read by meaning) gives its reason
-    why = set(sig.of("alignment")) | set(sig.of("tradeoff"))
-    reasoned = [h for h in sketch if _CAUSAL.search(h[1]) or (h[0] in sig.foreign and h in why)]
-    components = {m.lower() for _, text in sig.turns for m in COMPONENT_WORDS.findall(text)}
-    components |= {
-        c
-        for t, text in sig.turns
-        for c in (foreign_concepts(text) if t in sig.foreign else concepts(text))
-        if c in COMPONENT_CONCEPTS
-    }
-    brought_in = [
-        h for h in sig.of("collaboration") if re.search(r"\b(bring in|loop in|pull in|pair with|consult)\b", h[1], re.I)
-    ]
+    generic = sig.of("generic_systems")
+    brought_in = bringing_in(sig)
+    coverage = min(1.0, len(covered) / max(1, min(6, wanted)))
     lecture = max(0, len(depth) - len(reasoned))
-    raw = min(2.0, len(sketch) * 0.5) + min(1.5, len(reasoned) * 0.5) + min(1.0, len(components) / 5)
-    raw += 0.5 if brought_in else 0
-    raw -= 0.5 * lecture
+    raw = 3.0 * coverage + min(1.5, 0.5 * len(reasoned)) + (0.5 if brought_in else 0) - 0.5 * lecture
+    if not covered:
+        raw = min(raw, 0.5 * min(2, len(generic)))
     rationale = (
-        f"{_n(len(sketch), 'sentence')} sketch the system, {len(reasoned)} with a reason; "
-        f"{_n(len(components), 'kind')} of component named"
-        + (f"; {_n(len(depth), 'sentence')} dive into implementation detail" if depth else "")
+        f"Sketched {len(covered)} of this system's {wanted} parts and flows, {_n(len(reasoned), 'sentence')} with a reason"
+        + (f"; {_n(len(generic), 'generic component sentence')} not tied to this scenario" if generic and not covered else "")
+        + (f"; {_n(len(depth), 'sentence')} of implementation detail" if depth else "")
         + ("; brings in the right expert" if brought_in else "")
         + "."
     )
-    # anchor 3 is components without reasons *or* a drift into detail; both at once is below it
-    cap = 5 if reasoned else 2 if depth else 3
-    return _Judgement(raw, rationale, reasoned[:2] + [h for h in sketch if h not in reasoned][:1], cap)
+    cap = 5 if reasoned else 2 if lecture else 3
+    if not covered:
+        cap = 2
+    evidence = reasoned[:2] + [h for h in sig.of("systems") if h not in reasoned][:1]
+    return _Judgement(raw, rationale, evidence, cap)
 
 
-def _tradeoffs(sig: Signals) -> _Judgement:
-    named, decided = sig.of("tradeoff"), sig.of("decision")
-    # the first trade-off named counts most; more of them add less (rewording splits or joins sentences)
-    raw = (min(2.5, 0.8 + 0.7 * len(named)) if named else 0) + min(2.0, len(decided) * 0.8)
-    cap = 5 if named and decided else 3 if (named or decided) else 1
-    rationale = f"Named {_n(len(named), 'trade-off')} and made {_n(len(decided), 'clear decision')}" + (
-        "." if named and decided else "; " + ("never decided." if named else "decided without weighing alternatives.")
-    )
-    return _Judgement(raw, rationale, named[:2] + decided[:1], cap)
+def _tradeoffs(scenario: Scenario, sig: Signals, broken: list) -> _Judgement:
+    real, named = sig.of("real_tradeoff"), sig.of("tradeoff")
+    decided, grounded = sig.of("decision"), sig.of("grounded_decision")
+    honoured = _honoured_constraints(scenario, sig)
+    flips = contradictions(sig)
+    raw = (min(2.5, 0.8 + 0.7 * len(real)) if real else 0.6 if named else 0) + min(2.0, 0.8 * len(grounded))
+    raw += (0.3 if decided and not grounded else 0) + (0.5 if honoured else 0) - 1.0 * len(flips)
+    cap = 5 if real and grounded else 3 if (named or decided) else 1
+    parts = [
+        f"Weighed {_n(len(real), 'sentence')} on this scenario's tensions"
+        + (f" ({len(named) - len(real)} generic)" if len(named) > len(real) else ""),
+        f"made {_n(len(grounded), 'decision')} about this scenario",
+    ]
+    if scenario.decisive_constraints:
+        if broken:
+            cap = min(cap, 2)
+            parts.append("but the plan breaks a constraint the room holds: " + _rules(scenario, broken))
+        elif honoured:
+            parts.append("and the decision honours the deciding constraint")
+        else:
+            cap = min(cap, 4)
+            parts.append("without taking the deciding constraint into account")
+    if flips:
+        cap = min(cap, 3)
+        parts.append(f"reversed an earlier stance without saying why ({_n(len(flips), 'time')})")
+    if named and not decided:
+        parts.append("never decided")
+    evidence = [h for _, h in broken[:1]] + real[:2] + (grounded or decided)[:1]
+    return _Judgement(raw, "; ".join(parts) + ".", evidence, cap)
 
 
-def _alignment(scenario: Scenario, sig: Signals, board: dict[str, dict]) -> _Judgement:
+def _alignment(scenario: Scenario, sig: Signals, board: dict[str, dict], revealed: list[str], broken: list) -> _Judgement:
     tied = sig.of("alignment")
+    items = sig.items("alignment", ("users", "metrics", "money"))
+    generic = sig.of("generic_alignment")
     business = [c.id for c in scenario.stakeholder("business").concerns]
     resolved = [cid for cid in business if board.get(cid, {}).get("status") == "resolved"]
-    numbers = [
-        t for t, text in sig.turns if re.search(r"\d+\s*(%|ms|k\b|m\b|million|users|seconds|\$)|\$\s*\d", text, re.I)
-    ]
-    raw = min(3.0, len(tied) * 0.75) + 0.6 * len(resolved) + (0.5 if numbers else 0)
+    numbers = _grounded_numbers(scenario, sig, revealed)
+    raw = min(3.0, 0.75 * len(items)) + 0.6 * len(resolved) + (0.5 if numbers else 0) + (0.25 if len(numbers) >= 3 else 0)
+    raw += min(1.0, 0.35 * len(generic)) if not items else 0
+    cap = 5 if items else 2
     rationale = (
-        f"{_n(len(tied), 'choice')} tied to users, metrics or cost; {len(resolved)} of the business lead's "
-        f"{len(business)} concerns settled" + ("; uses numbers." if numbers else ".")
+        f"Tied choices to {len(items)} of this scenario's users, metrics or costs; "
+        f"{len(resolved)} of the business lead's {len(business)} concerns settled"
+        + (f"; used {len(numbers)} of the room's numbers" if numbers else "")
     )
-    return _Judgement(raw, rationale, tied[:3])
+    if broken:
+        cap = min(cap, 3)
+        rationale += "; the plan breaks a constraint the business depends on"
+    return _Judgement(raw, rationale + ".", tied[:3] or generic[:1], cap)
 
 
-def _collaboration(
-    scenario: Scenario, sig: Signals, board: dict[str, dict], turns: list[tuple[int, str]]
-) -> _Judgement:
+def _collaboration(scenario: Scenario, sig: Signals, board: dict[str, dict]) -> _Judgement:
+    from agents.reading.turn import scenario_index
+
     index = scenario_index(scenario)
-    addressed = {role for _, text in sig.turns for role in index.addressed(text)}
-    leading = sig.of("collaboration")
+    addressed = {role for _, text in sig.of("addressing") for role in index.addressed(text)}
+    acknowledged = sig.of("acknowledge")
+    dismissals = sig.of("dismiss")
     raised = [c for c in board.values() if c["status"] != "unraised"]
     resolved = [c for c in raised if c["status"] == "resolved"]
     escalated = [c for c in raised if c["status"] == "escalated"]
-    # a turn that agrees and adds nothing else; agreeing inside a substantive turn is fine
-    substantive = {t for name in _SUBSTANCE for t in sig.turns_with(name)}
-    agreeable = {t for t, text in sig.turns if t in sig.turns_with("agreeable") and t not in substantive}
     decided = sig.of("decision")
-    closes = bool(sig.turns) and any(t == sig.turns[-1][0] for t, _ in [*decided, *leading])
-    # naming someone is not engaging them: most of the credit is for concerns actually settled
-    raw = 0.5 * len(addressed) + min(1.5, 0.4 * len(leading)) + (2.0 * len(resolved) / len(raised) if raised else 0)
-    raw += 0.5 if closes and decided else 0
-    raw -= 0.5 * len(escalated) + (0.5 * len(agreeable) if len(agreeable) * 2 >= max(1, len(turns)) else 0)
-    rationale = (
-        f"Spoke to {len(addressed)} of 3 stakeholders directly; settled {len(resolved)} of {len(raised)} concerns "
-        f"raised ({len(escalated)} escalated)"
-        + ("; closed with a decision or next steps." if closes and decided else "; no clear close.")
-    )
-    # anchor 3 needs concerns resolved: politeness alone cannot lift collaboration past 2; and a room
-    # that ends without a decision is the 3 anchor, however well it was run
-    return _Judgement(raw, rationale, leading[:3], cap=(5 if decided else 3) if resolved else 2)
+    last = sig.turns[-1][0] if sig.turns else 0
+    closes = any(t == last for t, _ in sig.of("close"))
+    brought_in = bringing_in(sig)
+    raw = 0.5 * len(addressed) + min(1.0, 0.35 * len(acknowledged)) + (2.0 * len(resolved) / len(raised) if raised else 0)
+    raw += (0.5 if closes and decided else 0) + (0.25 if brought_in else 0) - 0.5 * len(escalated)
+    cap = (5 if decided else 3) if resolved else 2
+    parts = [
+        f"Spoke to {len(addressed)} of 3 stakeholders by name",
+        f"settled {len(resolved)} of {len(raised)} concerns raised ({len(escalated)} escalated)",
+    ]
+    if acknowledged:
+        parts.append(f"acknowledged {_n(len(acknowledged), 'point')} by name")
+    if dismissals:
+        cap = min(cap, 3 if len(dismissals) == 1 else 2)
+        parts.append(f"brushed off {_n(len(dismissals), 'concern')}")
+    parts.append("closed with a decision and next steps" if closes and decided else "no clear close")
+    closing = [h for h in sig.of("close") if h[0] == last]
+    evidence = [h for h in acknowledged if len(h[1].split()) >= 4][:2] + brought_in[:1] + closing[:1]
+    return _Judgement(raw, "; ".join(parts) + ".", evidence, cap)
+
+
+def _grounded_numbers(scenario: Scenario, sig: Signals, revealed: list[str]) -> set[str]:
+    """Numbers of the revealed facts that the person used in a claim."""
+    known = {n for fid in revealed for n in _NUMBER.findall(scenario.fact(fid)[1].text)}
+    known = {n for n in known if len(n.replace(",", "").replace(".", "")) >= 2 or n not in "0123456789"}
+    claims = [text for name in ("claim", "decision", "tradeoff", "reason") for _, text in sig.of(name)]
+    return {n for text in claims for n in _NUMBER.findall(text) if n in known}
+
+
+def _rules(scenario: Scenario, broken: list) -> str:
+    rules = {k.id: k.rule for k in scenario.decisive_constraints}
+    return "; ".join(rules[kid] for kid, _ in broken)
 
 
 def _n(count: int, word: str) -> str:
     return f"{count} {word}" + ("" if count == 1 else "s")
 
 
-def _advice(d: str, j: _Judgement, sig: Signals) -> str:
+def _advice(d: str, sig: Signals, scenario: Scenario, broken: list) -> str:
     if d == "framing":
         missing = [_FRAMING_LABEL[s] for s in FRAMING_SIGNALS if not sig.of(s)]
         return "Before designing, ask about " + (", ".join(missing) or "the facts each stakeholder holds") + "."
+    if d == "tradeoffs" and broken:
+        return "Let the constraint the room told you about change the answer: " + _rules(scenario, broken) + "."
     return {
-        "systems": "Sketch the main components and say why each is there; leave internals to the engineers you bring in.",
-        "tradeoffs": "Name the trade-off (speed vs cost, consistency vs availability, ...), weigh it, and make a call.",
-        "alignment": "Tie each choice to a user need, a metric or a cost - with numbers where you have them.",
-        "collaboration": "Answer each stakeholder's concern by name, and close with a decision, owners and next steps.",
+        "systems": "Sketch this system's main parts and how they connect, and say why each is there; "
+        "leave internals to the engineers you bring in.",
+        "tradeoffs": "Name this scenario's real trade-off, weigh it against what the room told you, and make a call.",
+        "alignment": "Tie each choice to these users, this metric or this cost - with the room's numbers.",
+        "collaboration": "Answer each stakeholder's concern by name without brushing any off, "
+        "and close with a decision, owners and next steps.",
     }[d]

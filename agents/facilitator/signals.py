@@ -1,8 +1,13 @@
-"""Rubric signals read off the person's turns: which sentences frame, sketch, weigh, decide, align, lead.
+"""The person's meeting, read for scoring: each sentence's act, the scenario's key it is about, its stance.
 
-Each signal has prototype sentences and word cues (``signals.yaml``). A sentence counts for a
-signal when it matches a cue, or when by meaning it is closer to the signal's prototypes than to
-the other signals' (see ``matching.TopicIndex``). Scorer-directed text is removed first.
+Built on the same reading as the stakeholders (``agents.reading``): the act classifier says what a
+sentence does; the answer key (``key.py``) says which of this scenario's parts, flows, tensions,
+users, metrics and money it is about; the stance index says which side of each point and
+decisive constraint it takes. Framing boundaries and implementation detail are read by meaning
+against the prototypes in ``signals.yaml``. Scorer-directed text is set aside before any of it.
+
+The result is a list of named hits, ``(turn, sentence)``, that the scorer's rules and the coaching
+rules count.
 """
 
 from __future__ import annotations
@@ -14,106 +19,61 @@ from pathlib import Path
 
 import yaml
 
-from agents.guard import without_scorer_directed
-from agents.matching import TopicIndex, concepts, foreign_concepts, is_english, is_question, split_sentences
+from agents.facilitator.key import scenario_key
+from agents.reading.acts import CLAIMS, Act
+from agents.reading.guard import without_scorer_directed
+from agents.reading.matching import TopicIndex, concepts, is_english
+from agents.reading.stance import Stance
+from agents.reading.turn import read_sentences, scenario_index, stances_of
+from scenarios import Scenario
 
 FRAMING_SIGNALS = ("framing_users", "framing_scale", "framing_metrics", "framing_constraints")
-_SEMANTIC_NEEDS_QUESTION = set(FRAMING_SIGNALS)
-# Outside English the cues (English word patterns) cannot fire, and the multilingual model's similarity
-# to the English prototypes is compressed: a Spanish sentence and its English translation are 0.93-0.95
-# alike, yet the Spanish one's margin over the other signals is about one margin lower. So in a turn
-# that is not English, meaning alone carries a sentence: its best signal (any framing signal, for a
-# question, since one question often asks about several boundaries) counts from this score up.
-FOREIGN_MATCH = -0.75
-# code, schemas, endpoints and config: implementation detail, whatever words surround it
+# code, schemas, endpoints and config: implementation detail, whatever words surround it (a plain
+# parenthesis is not code)
 _CODE = re.compile(
-    r"[{}();=]|\b[a-z]+_[a-z_]+\b|`|\b(SELECT|INSERT|UPDATE|DELETE|POST|GET|PATCH|PUT)\s+[/*A-Za-z]|/v\d+/|\b[a-z]+\.[a-z]+\(",
+    r"[{};=`]|\w\(\)|\b[a-z]+_[a-z_]+\b|\b(SELECT|INSERT|UPDATE|DELETE|POST|GET|PATCH|PUT)\s+[/*A-Za-z]|/v\d+/|\b[a-z]+\.[a-z]+\(",
 )
-
-
-# what a sketch of a system is made of: named components (a word, or a concept of agents/lexicon.yaml)
-COMPONENT_CONCEPTS = frozenset({"storage", "queue", "cache", "notification", "device", "offline", "security"})
-COMPONENT_WORDS = re.compile(
-    r"\b(gateway|service|api|backend|server|client|database|store|queue|cache|worker|pipeline|sync|cdn|search|"
-    r"index|load balancer|websocket|socket|notification|push|ledger|meter\w*|scheduler|auth\w*|webhook|event)s?\b",
+_CAUSAL = re.compile(
+    r"\b(because|so that|so we|so users|so the|so a|so no|so it|so every|since|in order to|which (means|keeps|lets)|"
+    r"to keep|to avoid|to make sure|that way|otherwise)\b",
     re.I,
 )
-
-
-def components_in(sentence: str) -> set[str]:
-    """The kinds of component a sentence names (words and lexicon concepts)."""
-    found = {m.lower().rstrip("s") for m in COMPONENT_WORDS.findall(sentence)}
-    return found | (COMPONENT_CONCEPTS & concepts(sentence))
-
-
-def names_component(sentence: str) -> bool:
-    return bool(components_in(sentence))
-
-
-def is_code(sentence: str) -> bool:
-    return bool(_CODE.search(sentence))
-
-
-def asks(sentence: str) -> bool:
-    """A question, by the matcher's reading, unless it ends with a full stop or "!".
-
-    "... and what we want to be for our customers." opens like a question but is a statement;
-    typed questions drop the "?" but rarely end with a full stop.
-    """
-    return is_question(sentence) and not sentence.rstrip().endswith((".", "!"))
+_BRING_IN = re.compile(r"\b(bring in|loop in|pull in|pair with|consult|ask (our|the) \w+ (team|counsel|lead))\b", re.I)
+_CLOSE = re.compile(
+    r"\b(next steps?|action items?|owners?|owns|by (friday|monday|next week|end of)|to summari[sz]e|in summary|"
+    r"so the decision|the decision is|we('ve| have) agreed|can everyone (commit|live with))\b",
+    re.I,
+)
+_REVISION = re.compile(
+    r"\b(changed? my mind|given what|now that|in light of|on reflection|having heard|after hearing|that changes|"
+    r"you('ve| have) convinced me|i was wrong|instead, given)\b",
+    re.I,
+)
+COMPONENT_WORDS = re.compile(
+    r"\b(gateway|service|api|backend|server|client|database|store|queue|cache|worker|pipeline|cdn|index|"
+    r"load balancer|websocket|microservices?|ledger|scheduler|webhook)s?\b",
+    re.I,
+)
+_VALUE_CONCEPTS = frozenset({"user", "metric", "cost", "revenue", "experience"})
 
 
 @dataclass(frozen=True)
-class Signal:
-    name: str
-    prototypes: tuple[str, ...]
-    cues: tuple[re.Pattern[str], ...]
-    excludes: tuple[re.Pattern[str], ...] = ()
-    requires: frozenset[str] = frozenset()
-    statements_only: bool = False
-    joins: tuple[frozenset[str], ...] = ()
-    requires_count: int = 1
-    needs_component: bool = False
-    meaning_needs: re.Pattern[str] | None = None  # English sentences matched by meaning alone must also match this
-
-
-@cache
-def signal_defs() -> dict[str, Signal]:
-    data = yaml.safe_load((Path(__file__).parent / "signals.yaml").read_text(encoding="utf-8"))
-
-    def patterns(items) -> tuple[re.Pattern[str], ...]:
-        return tuple(re.compile(p, re.IGNORECASE) for p in items)
-
-    return {
-        name: Signal(
-            name,
-            tuple(d["prototypes"]),
-            patterns(d.get("cues", ())),
-            patterns(d.get("excludes", ())),
-            frozenset(d.get("requires", ())),
-            bool(d.get("statements_only", False)),
-            tuple(frozenset(side) for side in d.get("joins", ())),
-            int(d.get("requires_count", 1)),
-            bool(d.get("needs_component", False)),
-            re.compile(d["meaning_needs"], re.IGNORECASE) if d.get("meaning_needs") else None,
-        )
-        for name, d in data.items()
-    }
-
-
-@cache
-def _index() -> TopicIndex:
-    return TopicIndex({name: s.prototypes for name, s in signal_defs().items()})
+class Sentence:
+    turn: int
+    text: str
+    act: Act
 
 
 @dataclass
 class Signals:
-    """Sentences of the person's, per signal, as (turn number, sentence)."""
+    """The person's sentences, per named hit, as (turn number, sentence)."""
 
     hits: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
-    turns: list[tuple[int, str]] = field(default_factory=list)  # (turn number, cleaned text)
-    sentences: list[tuple[int, str]] = field(default_factory=list)  # (turn number, sentence), all of them
-    foreign: set[int] = field(default_factory=set)  # turns not in English (read by meaning alone)
+    turns: list[tuple[int, str]] = field(default_factory=list)  # (turn number, text with scorer-directed parts cut)
+    sentences: list[Sentence] = field(default_factory=list)
+    foreign: set[int] = field(default_factory=set)  # turns not in English
+    stances: list[tuple[int, Stance]] = field(default_factory=list)  # every stance taken, in order
+    key_hits: dict[tuple[int, str], list[tuple[str, str]]] = field(default_factory=dict)  # (turn, sentence) -> items
 
     def of(self, name: str) -> list[tuple[int, str]]:
         return self.hits.get(name, [])
@@ -121,57 +81,135 @@ class Signals:
     def turns_with(self, name: str) -> set[int]:
         return {turn for turn, _ in self.of(name)}
 
+    def items(self, name: str, categories: tuple[str, ...]) -> set[str]:
+        """Distinct key items of ``categories`` that the sentences of hit ``name`` are about."""
+        return {item for h in self.of(name) for cat, item in self.key_hits.get(h, []) if cat in categories}
+
     def upto(self, turn: int) -> Signals:
-        """The signals of the first ``turn`` turns (each sentence is read on its own, so this is exact)."""
+        """The reading of the first ``turn`` turns (each sentence is read on its own, so this is exact)."""
         return Signals(
             hits={k: [h for h in v if h[0] <= turn] for k, v in self.hits.items()},
             turns=[t for t in self.turns if t[0] <= turn],
-            sentences=[s for s in self.sentences if s[0] <= turn],
+            sentences=[s for s in self.sentences if s.turn <= turn],
             foreign={t for t in self.foreign if t <= turn},
+            stances=[s for s in self.stances if s[0] <= turn],
+            key_hits=self.key_hits,
         )
 
 
-def read_signals(person_turns: list[tuple[int, str]]) -> Signals:
-    """Classify every sentence of the person's turns against the rubric signals."""
-    defs = signal_defs()
-    index = _index()
+@cache
+def _defs() -> dict:
+    return yaml.safe_load((Path(__file__).parent / "signals.yaml").read_text(encoding="utf-8"))
+
+
+@cache
+def _framing_index() -> TopicIndex:
+    d = _defs()
+    return TopicIndex({name: d[name]["prototypes"] for name in (*FRAMING_SIGNALS, "other_question")})
+
+
+@cache
+def _depth_index() -> TopicIndex:
+    return TopicIndex({"depth": _defs()["depth"]["prototypes"], "framing": _defs()["framing_users"]["prototypes"]})
+
+
+@cache
+def _cues(name: str) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p, re.I) for p in _defs()[name]["cues"])
+
+
+def is_code(sentence: str) -> bool:
+    return bool(_CODE.search(sentence))
+
+
+def read_signals(scenario: Scenario, person_turns: list[tuple[int, str]]) -> Signals:
+    """Read every sentence of the person's turns for the scorer and the coaching rules."""
     out = Signals()
-    rows: list[tuple[int, str]] = []
-    foreign = out.foreign
     for turn_no, text in person_turns:
         clean = without_scorer_directed(text)
         out.turns.append((turn_no, clean))
-        rows.extend((turn_no, s) for s in split_sentences(clean))
         if not is_english(clean):
-            foreign.add(turn_no)
-    out.sentences = rows
-    if not rows:
+            out.foreign.add(turn_no)
+        sentences, acts = read_sentences(text)
+        out.sentences += [Sentence(turn_no, s, a) for s, a in zip(sentences, acts, strict=True)]
+        out.stances += [(turn_no, st) for st in stances_of(scenario, text)]
+    if not out.sentences:
         return out
-    scores = index.scores([s for _, s in rows])
-    for i, (turn_no, sentence) in enumerate(rows):
-        question = asks(sentence) or (turn_no in foreign and "?" in sentence)
-        code = is_code(sentence)
-        words = foreign_concepts(sentence) if turn_no in foreign else concepts(sentence)
-        best = max(range(len(index.names)), key=lambda j: scores[i, j] if index.names[j] not in FRAMING_SIGNALS else -9)
-        for j, name in enumerate(index.names):
-            signal = defs[name]
-            if (code and name != "depth") or (question and signal.statements_only):
-                continue
-            if any(x.search(sentence) for x in signal.excludes):
-                continue
-            by_cue = any(c.search(sentence) for c in signal.cues)
-            by_join = bool(signal.joins) and all(side & words for side in signal.joins)
-            if turn_no in foreign:
-                bar = FOREIGN_MATCH if (j == best or (question and name in FRAMING_SIGNALS)) else 0
-            else:
-                bar = 0
-            by_meaning = (
-                scores[i, j] > bar
-                and (question or name not in _SEMANTIC_NEEDS_QUESTION)
-                and (not signal.requires or len(signal.requires & words) >= signal.requires_count)
-                and (not signal.needs_component or names_component(sentence))
-                and (signal.meaning_needs is None or turn_no in foreign or bool(signal.meaning_needs.search(sentence)))
-            )
-            if by_cue or by_join or by_meaning:
-                out.hits.setdefault(name, []).append((turn_no, sentence))
+    hits = out.hits
+    texts = [s.text for s in out.sentences]
+    index = scenario_index(scenario)
+    key = scenario_key(scenario).hits(texts)
+    framing = _framing_index().scores(texts)
+    depth = _depth_index().scores(texts)
+    for i, s in enumerate(out.sentences):
+        h = (s.turn, s.text)
+        act = s.act.act
+        hits.setdefault(act, []).append(h)
+        out.key_hits[h] = [(k.category, k.item) for k in key[i]]
+        if index.addressed(s.text):
+            hits.setdefault("addressing", []).append(h)
+        if act == "question":
+            for j, name in enumerate(FRAMING_SIGNALS):
+                if framing[i, j] > 0 or any(c.search(s.text) for c in _cues(name)):
+                    hits.setdefault(name, []).append(h)
+            continue
+        if act not in CLAIMS:
+            if act == "acknowledge" or _BRING_IN.search(s.text):
+                hits.setdefault("collaboration", []).append(h)
+            continue
+        cats = {c for c, _ in out.key_hits[h]}
+        following = out.sentences[i + 1] if i + 1 < len(out.sentences) else None
+        reasoned = (
+            s.act.gives_reason
+            or bool(_CAUSAL.search(s.text))
+            or (following is not None and following.turn == s.turn and following.act.act == "reason")
+        )
+        if is_code(s.text) or depth[i, 0] > 0 or any(c.search(s.text) for c in _cues("depth")):
+            hits.setdefault("depth", []).append(h)
+        if cats & {"parts", "flows"}:
+            hits.setdefault("systems", []).append(h)
+            if reasoned:
+                hits.setdefault("reasoned_systems", []).append(h)
+        elif COMPONENT_WORDS.search(s.text):
+            hits.setdefault("generic_systems", []).append(h)
+        if act == "tradeoff" or s.act.prob("tradeoff") >= 0.3:
+            hits.setdefault("tradeoff", []).append(h)
+            if cats or any(st.sentence == s.text for _, st in out.stances):
+                hits.setdefault("real_tradeoff", []).append(h)
+        if act == "decision":
+            if cats or any(st.sentence == s.text for _, st in out.stances):
+                hits.setdefault("grounded_decision", []).append(h)
+        if cats & {"users", "metrics", "money"}:
+            hits.setdefault("alignment", []).append(h)
+        elif concepts(s.text) & _VALUE_CONCEPTS:
+            hits.setdefault("generic_alignment", []).append(h)
+        if reasoned:
+            hits.setdefault("reasoned", []).append(h)
+        if _BRING_IN.search(s.text):
+            hits.setdefault("collaboration", []).append(h)
+        if _CLOSE.search(s.text) or act == "decision":
+            hits.setdefault("close", []).append(h)
+        if _REVISION.search(s.text):
+            hits.setdefault("revision", []).append(h)
     return out
+
+
+def contradictions(sig: Signals) -> list[tuple[int, str]]:
+    """Claims that reverse the person's own earlier stance on a point or constraint, in a later turn,
+    without saying why the view changed ("given what Rohan said, ...")."""
+    first: dict[str, tuple[int, str]] = {}
+    revised = sig.turns_with("revision")
+    out = []
+    for turn, st in sig.stances:
+        if st.key not in first:
+            first[st.key] = (turn, st.side)
+            continue
+        was_turn, was_side = first[st.key]
+        if st.side != was_side and turn > was_turn and turn not in revised:
+            out.append((turn, st.sentence))
+        first[st.key] = (turn, st.side)
+    return out
+
+
+def bringing_in(sig: Signals) -> list[tuple[int, str]]:
+    return [h for h in sig.of("collaboration") if _BRING_IN.search(h[1])]

@@ -47,7 +47,7 @@ def build_timeline(scenario: Scenario, transcript: list[dict], board: dict[str, 
     points: list[TimelinePoint] = []
     before = dict.fromkeys(DIMENSIONS, 1)
     turns = person_turns(transcript)
-    signals = read_signals(turns)  # once: every prefix's reading is a slice of it
+    signals = read_signals(scenario, turns)  # once: every prefix's reading is a slice of it
     for turn_no, text in turns:
         upto = [t for t in transcript if t["round"] <= turn_no and t.get("intent") != "close"]
         revealed = [f for t in upto for f in t.get("fact_ids", [])]

@@ -83,4 +83,4 @@ def checked(reply: StakeholderTurn, ctx: StakeholderContext) -> StakeholderTurn:
 
 def _concern_line(ctx: StakeholderContext, cid: str) -> str:
     _, c = ctx.scenario.concern(cid)
-    return f"- [{c.id}] {c.challenge} A satisfying answer addresses: {'; '.join(c.must_address)}. If weak: {c.pushback}"
+    return f"- [{c.id}] {c.challenge} A satisfying answer addresses: {'; '.join(c.points)}. If weak: {c.pushback}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from agents.matching import split_sentences
+from agents.reading.matching import split_sentences
 
 _PATTERNS = [
     # instructions aimed at the scorer / model
