@@ -201,6 +201,8 @@ def contradictions(sig: Signals) -> list[tuple[int, str]]:
     revised = sig.turns_with("revision")
     out = []
     for turn, st in sig.stances:
+        if st.rank:  # only what a clause is most about
+            continue
         if st.key not in first:
             first[st.key] = (turn, st.side)
             continue

@@ -30,11 +30,26 @@ _NEGATOR = re.compile(
 )
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|n't", re.I)
 NEGATION_REACH = 4  # a negator counts for the point's words up to this many words after it
+# "we defer real-time billing", "SCIM waits for phase two": naming the tempting option only to put it
+# off takes no wrong stance
+_DEFERRED = re.compile(
+    r"\b(defer\w*|later|phase (two|2)|v2|wait(s|ing)? (for|until)|not (now|yet|in (v1|phase one|the first))|"
+    r"postpon\w*|out of scope|instead of|rather than|after (launch|the audit|the freeze))\b",
+    re.I,
+)
 RETRACTION = re.compile(
     r"^\W*(no,? wait|wait,? no|actually,? no|scratch that|on second thought|i take (that|it) back|sorry,? i mean|"
     r"correction|let me correct (that|myself)|rather)\b[\s,:;.-]*",
     re.I,
 )
+
+
+TOP_KEYS = 2  # a clause takes a side on at most this many points or constraints: the ones it is most about
+_CLAUSE = re.compile(r"\s*(?:[;:]|\s[-–—]\s|,\s*(?=(?:and|but|so|while|whereas|plus|then)\b))\s*", re.I)
+MIN_CLAUSE_WORDS = 4
+WRONG_MIN = 0.5  # a clause takes the wrong side only when clearly about it (score units: 1 = one margin)
+WRONG_MARGIN = 0.25  # ... and clearly nearer it than the satisfying side
+PARITY_SLACK = 0.02  # cosine by which an example negating otherwise must beat those that do not
 
 
 @dataclass(frozen=True)
@@ -43,7 +58,23 @@ class Stance:
 
     key: str  # "concern-id#i" for a point, the constraint id for a constraint
     side: str  # RIGHT (satisfying / honours) or WRONG (wrong stance / violates)
-    sentence: str
+    sentence: str  # the whole claim (what is quoted)
+    clause: str = ""  # the part of it that takes the side
+    rank: int = 0  # 0: the key the clause is most about
+
+
+def clauses(sentence: str) -> list[str]:
+    """A claim cut where it turns to another thing (";", ":", ", and ...", " - "); short bits stay attached."""
+    out: list[str] = []
+    for part in _CLAUSE.split(sentence):
+        part = part.strip(" ,.")
+        if not part:
+            continue
+        if out and len(part.split()) < MIN_CLAUSE_WORDS:
+            out[-1] += ", " + part
+        else:
+            out.append(part)
+    return out or [sentence]
 
 
 def negated(sentence: str, topic: str) -> bool:
@@ -53,7 +84,7 @@ def negated(sentence: str, topic: str) -> bool:
         return False
     tokens = _TOKEN.findall(sentence.lower())
     for i, tok in enumerate(tokens):
-        if _NEGATOR.fullmatch(tok) or tok == "n't":
+        if _NEGATOR.fullmatch(tok) or tok.endswith("n't"):
             window = " ".join(tokens[i + 1 : i + 1 + NEGATION_REACH])
             if concepts(window) & want:
                 return True
@@ -87,31 +118,55 @@ class StanceIndex:
         self._vectors = {key: (embed(good), embed(bad) if bad else None) for key, (good, bad) in self.sides.items()}
 
     def read(self, claims: list[str]) -> list[Stance]:
-        """Every (claim, point or constraint) pair the claim is about, with its side; claims in order."""
-        if not claims:
+        """The sides the claims take, in order: each clause on the (at most ``TOP_KEYS``) points or
+        constraints it is most about, the side being whichever of the key's two topics fits it better."""
+        units = [(claim, clause) for claim in claims for clause in clauses(claim)]
+        if not units:
             return []
-        scores = self.index.scores(claims)
-        vectors = embed(claims)
+        texts = [clause for _, clause in units]
+        scores = self.index.scores(texts)
+        vectors = embed(texts)
         out = []
-        for i, claim in enumerate(claims):
-            for key, (good, bad) in self.sides.items():
-                relevant = scores[i, self._column[f"+{key}"]]
-                if bad:
-                    relevant = max(relevant, scores[i, self._column[f"-{key}"]])
-                if relevant <= 0:
+        for i, (claim, clause) in enumerate(units):
+            seen: list[str] = []
+            for j in np.argsort(-scores[i]):
+                if scores[i, j] <= 0 or len(seen) == TOP_KEYS:
+                    break
+                key = self.index.names[j][1:]
+                if key in seen:
                     continue
-                out.append(Stance(key, self._side(claim, vectors[i], key, good, bad), claim))
+                seen.append(key)
+                plus = scores[i, self._column[f"+{key}"]]
+                minus = scores[i, self._column[f"-{key}"]] if f"-{key}" in self._column else -1.0
+                # the wrong side must fit clearly better: embeddings blur "a fee" and "no fee"
+                wrong_topic = minus >= WRONG_MIN and minus - plus >= WRONG_MARGIN
+                if not wrong_topic and (plus <= 0 or minus >= plus):  # nearer neither side clearly: no stance
+                    continue
+                side = self._side(clause, vectors[i], key, wrong_topic)
+                # a clause is wrong only about what it is most about; what it touches in passing it can only get right
+                if side is None or (side == WRONG and len(seen) > 1):
+                    continue
+                out.append(Stance(key, side, claim, clause, rank=len(seen) - 1))
         return out
 
-    def _side(self, claim: str, vector: np.ndarray, key: str, good: list[str], bad: list[str]) -> str:
-        good_v, bad_v = self._vectors[key]
-        sims = good_v @ vector
-        nearest = good[int(sims.argmax())]
-        if negated(claim, good[0]) != negated(nearest, good[0]):
-            return WRONG
-        if bad_v is not None and float((bad_v @ vector).max()) > float(sims.max()):
-            return WRONG
-        return RIGHT
+    def _side(self, clause: str, vector: np.ndarray, key: str, wrong_topic: bool) -> str | None:
+        """The side of a clause on a key whose topic (satisfying or wrong) it is most about: that side,
+        unless the clause negates what the side's nearest example asserts ("no idempotency keys"
+        against "a key on every instruction"; "not a real-time stream" against "a real-time stream").
+        A wrong option named only to defer it takes no side (None)."""
+        good, bad = self.sides[key]
+        phrases, vectors = (bad, self._vectors[key][1]) if wrong_topic else (good, self._vectors[key][0])
+        # compare the clause with the side's examples that negate as it does and those that do not:
+        # "records stay in India" is near "no copies in US logs" by meaning, yet it is the plain
+        # "records kept in an Indian region" that it agrees with
+        sims = vectors @ vector
+        negates = negated(clause, phrases[0])
+        same = [float(x) for x, p in zip(sims, phrases, strict=True) if negated(p, phrases[0]) == negates]
+        other = [float(x) for x, p in zip(sims, phrases, strict=True) if negated(p, phrases[0]) != negates]
+        flipped = bool(other) and (not same or max(other) > max(same) + PARITY_SLACK)
+        if wrong_topic:
+            return None if flipped or _DEFERRED.search(clause) else WRONG
+        return WRONG if flipped else RIGHT
 
 
 def latest(stances: list[Stance]) -> dict[str, Stance]:

@@ -44,7 +44,7 @@ class StakeholderReading:
     points_covered: dict[str, set[int]] = field(default_factory=dict)  # concern -> points whose latest stance is right
     points_wrong: dict[str, set[int]] = field(default_factory=dict)  # concern -> points whose latest stance is wrong
     wrong_now: dict[str, str] = field(default_factory=dict)  # concern -> this turn's claim taking the wrong side
-    answered_now: dict[str, list[str]] = field(default_factory=dict)  # concern -> this turn's claims on its points
+    answered_now: dict[str, list[str]] = field(default_factory=dict)  # concern -> this turn's right claims on it
     dismissed: dict[str, str] = field(default_factory=dict)  # concern -> the sentence brushing it off
     broken: dict[str, str] = field(default_factory=dict)  # own decisive constraint -> the claim breaking it now
     still_broken: list[str] = field(default_factory=list)  # own constraints whose latest stance breaks them
@@ -242,7 +242,9 @@ def _read_concerns(index: ScenarioIndex, reading: TurnReading, board: dict[str, 
             continue
         cid = stance.key.split("#")[0]
         r = reading.by_role[scenario.concern(cid)[0].role]
-        r.answered_now.setdefault(cid, []).append(stance.sentence)
+        r.answered_now.setdefault(cid, [])
+        if stance.side == RIGHT and stance.sentence not in r.answered_now[cid]:
+            r.answered_now[cid].append(stance.sentence)
         if stance.side == WRONG and current[stance.key] is stance:
             r.wrong_now.setdefault(cid, stance.sentence)
         reading.quote_for.setdefault(cid, stance.sentence)

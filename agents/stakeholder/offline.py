@@ -51,6 +51,7 @@ class _Reply:
         self.parts: list[str] = []
         self.said = {_norm(s) for t in ctx.transcript if t["role"] == ctx.stakeholder.role for s in _SENTENCE.split(t["text"])}
         self.objected = False
+        self.quoted: set[str] = set()  # the person's sentences already restated in this reply
 
     def compose(self) -> StakeholderTurn:
         self._answer_questions()
@@ -59,8 +60,9 @@ class _Reply:
         if not still_open and not self.objected:
             self._raise_next()
         if not self.parts:
-            if self.r.answered_now or self.r.addressed:
-                quote = _quote(next(iter(self.r.answered_now.values()), [""])[0])
+            right = [w for words in self.r.answered_now.values() for w in words]
+            if right or self.r.addressed:
+                quote = _quote(right[0]) if right else ""
                 self._say("agree" if quote else "nothing", "agree", quote=quote)
             if not self.parts:
                 self._say("nothing", "nothing")
@@ -119,7 +121,7 @@ class _Reply:
                 self._push(cid)
                 still_open.append(cid)
                 continue
-            engaged = cid in self.r.answered_now
+            engaged = bool(self.r.answered_now.get(cid))
             if engaged and not wrong and not blocked and len(covered) >= points_needed(len(concern.points)):
                 self._acknowledge(cid, "acknowledge")
                 continue
@@ -145,8 +147,9 @@ class _Reply:
         self._say("still_open", cid)
 
     def _acknowledge(self, cid: str, kind: str) -> None:
-        words = self.r.answered_now.get(cid) or [self.ctx.quote_for.get(cid, "")]
-        self._say(kind, cid, quote=_quote(" and ".join(_clause(w) for w in words[:2])))
+        words = [w for w in self.r.answered_now.get(cid, []) if w not in self.quoted] or [""]
+        self.quoted.update(words[:2])
+        self._say(kind, cid, quote=_quote(" and ".join(_clause(w) for w in words[:2] if w)))
         self.turn.resolved.append(cid)
 
     def _push(self, cid: str) -> None:
@@ -177,10 +180,10 @@ class _Reply:
             self._say("object", cid, quote=_quote(self.r.wrong_now[cid]), objection=(concern.objection or concern.pushback).strip())
             self.turn.pushed_back.append(cid)
             return
-        if cid in self.r.answered_now and not self.r.still_broken and len(covered) >= points_needed(len(concern.points)):
+        if self.r.answered_now.get(cid) and not self.r.still_broken and len(covered) >= points_needed(len(concern.points)):
             self._acknowledge(cid, "early_acknowledge")
             return
-        quote = _quote(self.ctx.quote_for.get(cid) if cid in self.r.answered_now else "")
+        quote = _quote(self.r.answered_now[cid][0] if self.r.answered_now.get(cid) else "")
         self._say("challenge", cid, challenge=concern.challenge.strip(), quote=quote)
         self.turn.raised.append(cid)
 
