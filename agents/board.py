@@ -41,7 +41,9 @@ def apply_turn(board: dict[str, dict], reply: StakeholderTurn, round_no: int) ->
         if (c := entry(cid)) and c.status == "unraised":
             c.status, c.raised_round = "open", round_no
     for cid in reply.pushed_back:
-        if (c := entry(cid)) and c.status in ("unraised", "open"):
+        if (c := entry(cid)) and c.status in ("unraised", "open", "resolved"):
+            if c.status == "resolved":  # the person went back on what settled it: open again
+                c.settled_round = None
             c.status = "open"
             c.raised_round = c.raised_round or round_no
             c.pushbacks += 1

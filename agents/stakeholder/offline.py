@@ -105,6 +105,13 @@ class _Reply:
     # 3. open concerns
     def _judge_open_concerns(self) -> list[str]:
         still_open = []
+        for cid, claim in self.r.wrong_now.items():  # a settled concern reopens when the person goes back on it
+            if self.ctx.board.get(cid, {}).get("status") == "resolved" and self.scenario.concern(cid)[0].role == self.ctx.stakeholder.role:
+                concern = self.scenario.concern(cid)[1]
+                self._say("reopen", cid, quote=_quote(claim), objection=(concern.objection or concern.pushback).strip())
+                self.turn.pushed_back.append(cid)
+                self.objected = True
+                still_open.append(cid)
         blocked = bool(self.r.still_broken)  # never accept a plan that breaks what this stakeholder told the room
         for cid in open_concerns(self.ctx.board, self.ctx.stakeholder.role):
             _, concern = self.scenario.concern(cid)
@@ -141,7 +148,7 @@ class _Reply:
         asks = [p.ask or concern.pushback for i, p in enumerate(concern.must_address) if i not in covered]
         asks += [concern.pushback]
         for ask in dict.fromkeys(a.strip() for a in asks):
-            if _norm(ask) not in self.said:
+            if self._fresh(ask) == ask:
                 self._say("press", cid, ask=ask) if press else self._add(ask)
                 return
         self._say("still_open", cid)
@@ -196,14 +203,18 @@ class _Reply:
         ordered = variants[seed % len(variants) :] + variants[: seed % len(variants)]
         for variant in ordered:
             text = variant.format(**values)
-            if not any(_norm(s) in self.said for s in _SENTENCE.split(text) if len(s.split()) >= 3):
+            if self._fresh(text) == text:
                 self._add(text)
                 return
         # every variant used: say only the sentences not said before
-        self._add(" ".join(s for s in _SENTENCE.split(ordered[0].format(**values)) if _norm(s) not in self.said))
+        self._add(ordered[0].format(**values))
+
+    def _fresh(self, text: str) -> str:
+        """``text`` without the sentences this stakeholder has already said in the meeting."""
+        return " ".join(s for s in _SENTENCE.split(text.strip()) if _norm(s) not in self.said).strip()
 
     def _add(self, text: str) -> None:
-        text = text.strip()
+        text = self._fresh(text)
         if text:
             self.parts.append(text)
             self.said.update(_norm(s) for s in _SENTENCE.split(text))

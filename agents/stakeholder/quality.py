@@ -36,13 +36,18 @@ def repeated_sentences(transcript: list[dict]) -> list[str]:
     return repeats
 
 
+_QUOTED = re.compile(r'"[^"]*"')
+
+
 def checklist_phrases(scenario: Scenario, transcript: list[dict]) -> list[str]:
-    """Must-address points a stakeholder said out loud, word for word (reading the checklist out)."""
+    """Must-address points a stakeholder said out loud, word for word (reading the checklist out).
+
+    The person's own words quoted back (inside double quotes) are not the checklist."""
     found = []
     for t in transcript:
         if t["role"] not in ("engineering", "design", "business"):
             continue
-        text = _SPACE.sub(" ", t["text"].lower())
+        text = _SPACE.sub(" ", _QUOTED.sub(" ", t["text"]).lower())
         person = scenario.stakeholder(t["role"])
         for concern in person.concerns:
             found += [p for p in concern.points if len(p.split()) >= 3 and p.lower() in text]
