@@ -64,7 +64,8 @@ class Point(_Card):
 
     Written either as a plain phrase (``- an idempotency key on every payout instruction``) or as a
     mapping with examples. Without examples the point itself is the one satisfying example, and the
-    offline engine judges stance by negation alone ("no idempotency keys" does not cover it).
+    offline engine judges stance by negation alone ("no idempotency keys" does not cover it). With
+    examples, the point phrase names the topic and the examples carry the stance.
     """
 
     point: Phrase = Field(description="What the answer must address, as a short phrase.")
@@ -92,8 +93,9 @@ class Point(_Card):
 
     @property
     def satisfying(self) -> list[str]:
-        """The point and its satisfying examples: what an answer is compared with."""
-        return [self.point, *self.says]
+        """What an answer is compared with: the satisfying examples, or the point itself without them
+        (a point is often phrased as a topic, "batch or real-time decision", which takes no side)."""
+        return list(self.says) or [self.point]
 
 
 class Concern(_Card):

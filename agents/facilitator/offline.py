@@ -56,6 +56,7 @@ def score_offline(
     # one-liners earn what they show, no less; but a 5 needs the reasons a one-liner has no room for
     terse = bool(words) and sum(words) / len(words) < 12
     broken = _broken_constraints(scenario, sig)
+    wrong_side = _mostly_wrong(sig)
 
     judged = {
         "framing": _framing(scenario, sig, revealed),
@@ -64,6 +65,12 @@ def score_offline(
         "alignment": _alignment(scenario, sig, board, revealed, broken),
         "collaboration": _collaboration(scenario, sig, board),
     }
+    if wrong_side:
+        # a plan that mostly takes the wrong side of the room's concerns: its sketch, its calls and its
+        # ties to users are of the wrong system
+        for d, cap in (("systems", 3), ("tradeoffs", 2), ("alignment", 2)):
+            judged[d].cap = min(judged[d].cap, cap)
+            judged[d].rationale += " Most of the plan's answers take the side the room warned against."
     anchors = rubric()
     dims: dict[Dimension, DimensionScore] = {}
     for d in DIMENSIONS:
@@ -99,6 +106,13 @@ def _broken_constraints(scenario: Scenario, sig: Signals) -> list[tuple[str, tup
         if st.key in ids:
             latest[st.key] = (turn, st)
     return [(kid, (t, st.sentence)) for kid, (t, st) in latest.items() if st.side == "wrong"]
+
+
+def _mostly_wrong(sig: Signals) -> bool:
+    """At least two claims take the wrong side, and no more claims take the right one."""
+    wrong = {h for h in sig.of("wrong_stance")}
+    right = {(t, st.sentence) for t, st in sig.stances if st.side == "right" and st.rank == 0} - wrong
+    return len(wrong) >= 2 and len(wrong) >= len(right)
 
 
 def _honoured_constraints(scenario: Scenario, sig: Signals) -> list[tuple[int, str]]:

@@ -141,6 +141,8 @@ def read_signals(scenario: Scenario, person_turns: list[tuple[int, str]]) -> Sig
     key = scenario_key(scenario).hits(texts)
     framing = _framing_index().scores(texts)
     depth = _depth_index().scores(texts)
+    wrong = {(t, st.sentence) for t, st in out.stances if st.side == "wrong" and st.rank == 0}
+    wrong -= {(t, st.sentence) for t, st in out.stances if st.side == "right" and st.rank == 0}
     for i, s in enumerate(out.sentences):
         h = (s.turn, s.text)
         act = s.act.act
@@ -158,6 +160,9 @@ def read_signals(scenario: Scenario, person_turns: list[tuple[int, str]]) -> Sig
                 hits.setdefault("collaboration", []).append(h)
             continue
         cats = {c for c, _ in out.key_hits[h]}
+        if h in wrong:  # a sketch or a tie that contradicts the scenario earns nothing for it
+            hits.setdefault("wrong_stance", []).append(h)
+            cats = set()
         following = out.sentences[i + 1] if i + 1 < len(out.sentences) else None
         reasoned = (
             s.act.gives_reason
@@ -197,20 +202,20 @@ def read_signals(scenario: Scenario, person_turns: list[tuple[int, str]]) -> Sig
 def contradictions(sig: Signals) -> list[tuple[int, str]]:
     """Claims that reverse the person's own earlier stance on a point or constraint, in a later turn,
     without saying why the view changed ("given what Rohan said, ...")."""
-    first: dict[str, tuple[int, str]] = {}
+    before: dict[str, tuple[int, str]] = {}
     revised = sig.turns_with("revision")
+    decisions = {h[1] for h in sig.of("decision")}
     out = []
     for turn, st in sig.stances:
         if st.rank:  # only what a clause is most about
             continue
-        if st.key not in first:
-            first[st.key] = (turn, st.side)
-            continue
-        was_turn, was_side = first[st.key]
-        if st.side != was_side and turn > was_turn and turn not in revised:
-            out.append((turn, st.sentence))
-        first[st.key] = (turn, st.side)
-    return out
+        was = before.get(st.key)
+        # going back on a right call: a decision that now takes the wrong side of what was right before
+        if was and was[1] == "right" and st.side == "wrong" and turn > was[0] and turn not in revised:
+            if st.sentence in decisions or "#" not in st.key:
+                out.append((turn, st.sentence))
+        before[st.key] = (turn, st.side)
+    return list(dict.fromkeys(out))
 
 
 def bringing_in(sig: Signals) -> list[tuple[int, str]]:

@@ -45,6 +45,7 @@ class StakeholderReading:
     points_wrong: dict[str, set[int]] = field(default_factory=dict)  # concern -> points whose latest stance is wrong
     wrong_now: dict[str, str] = field(default_factory=dict)  # concern -> this turn's claim taking the wrong side
     answered_now: dict[str, list[str]] = field(default_factory=dict)  # concern -> this turn's right claims on it
+    support: dict[str, list[str]] = field(default_factory=dict)  # concern -> the claims its covered points rest on
     dismissed: dict[str, str] = field(default_factory=dict)  # concern -> the sentence brushing it off
     broken: dict[str, str] = field(default_factory=dict)  # own decisive constraint -> the claim breaking it now
     still_broken: list[str] = field(default_factory=list)  # own constraints whose latest stance breaks them
@@ -234,6 +235,8 @@ def _read_concerns(index: ScenarioIndex, reading: TurnReading, board: dict[str, 
         role = scenario.concern(cid)[0].role
         target = reading.by_role[role].points_covered if stance.side == RIGHT else reading.by_role[role].points_wrong
         target.setdefault(cid, set()).add(int(point))
+        if stance.side == RIGHT and stance.sentence not in reading.by_role[role].support.get(cid, []):
+            reading.by_role[role].support.setdefault(cid, []).append(stance.sentence)
     for stance in now:
         if "#" not in stance.key:
             owner = reading.by_role[index.constraint_owner[stance.key]]
@@ -265,12 +268,24 @@ def _read_concerns(index: ScenarioIndex, reading: TurnReading, board: dict[str, 
             if strength[cid] > 0 or cid in r.answered_now or cid in r.dismissed:
                 r.concerns_touched[cid] = max(strength[cid], 0.01)
                 reading.quote_for.setdefault(cid, best_sentence[cid])
-        candidates = unraised_concerns(board, s.role)
+        # a concern the person has already answered is not raised as if they had not
+        candidates = [
+            cid
+            for cid in unraised_concerns(board, s.role)
+            if cid in r.answered_now or not _answered(scenario, r, cid)
+        ] or [cid for cid in unraised_concerns(board, s.role) if not r.points_wrong.get(cid)]
         if candidates:
             best = max(candidates, key=lambda cid: strength[cid] + _SEVERITY_BONUS[scenario.concern(cid)[1].severity])
             r.next_concern, r.next_concern_strength = best, strength[best]
             if best in r.answered_now:  # the turn already takes a side on it: raise it now
                 r.next_concern_strength = max(r.next_concern_strength, 0.5)
+
+
+def _answered(scenario: Scenario, r: StakeholderReading, cid: str) -> bool:
+    """Enough of the concern's points are covered, none on the wrong side (now or in earlier turns)."""
+    return not r.points_wrong.get(cid) and len(r.points_covered.get(cid, ())) >= points_needed(
+        len(scenario.concern(cid)[1].points)
+    )
 
 
 def _name_pattern(stakeholder: Stakeholder) -> re.Pattern[str]:

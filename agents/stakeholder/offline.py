@@ -52,6 +52,7 @@ class _Reply:
         self.said = {_norm(s) for t in ctx.transcript if t["role"] == ctx.stakeholder.role for s in _SENTENCE.split(t["text"])}
         self.objected = False
         self.quoted: set[str] = set()  # the person's sentences already restated in this reply
+        self.pressed = False
 
     def compose(self) -> StakeholderTurn:
         self._answer_questions()
@@ -69,7 +70,7 @@ class _Reply:
         t = self.turn
         t.text = " ".join(self.parts)
         t.intent = (
-            "pushback" if t.pushed_back else "challenge" if t.raised else "acknowledge" if t.resolved else "answer"
+            "pushback" if t.pushed_back or self.pressed else "challenge" if t.raised else "acknowledge" if t.resolved else "answer"
         )
         return t
 
@@ -140,7 +141,10 @@ class _Reply:
                 if engaged:
                     self._say("partial", f"{cid}-partial", quote=_quote(_clause(self.r.answered_now[cid][0])))
                 self._ask_missing(cid, covered, press=not touched)
-                self._push(cid)
+                if touched:  # an answer that fell short; a reminder of an untouched concern is not held against anyone
+                    self._push(cid)
+                else:
+                    self.pressed = True
         return still_open
 
     def _ask_missing(self, cid: str, covered: set[int], press: bool) -> None:
@@ -154,7 +158,7 @@ class _Reply:
         self._say("still_open", cid)
 
     def _acknowledge(self, cid: str, kind: str) -> None:
-        words = [w for w in self.r.answered_now.get(cid, []) if w not in self.quoted] or [""]
+        words = [w for w in self.r.answered_now.get(cid) or self.r.support.get(cid, []) if w not in self.quoted] or [""]
         self.quoted.update(words[:2])
         self._say(kind, cid, quote=_quote(" and ".join(_clause(w) for w in words[:2] if w)))
         self.turn.resolved.append(cid)
@@ -187,7 +191,8 @@ class _Reply:
             self._say("object", cid, quote=_quote(self.r.wrong_now[cid]), objection=(concern.objection or concern.pushback).strip())
             self.turn.pushed_back.append(cid)
             return
-        if self.r.answered_now.get(cid) and not self.r.still_broken and len(covered) >= points_needed(len(concern.points)):
+        answered = not self.r.points_wrong.get(cid) and len(covered) >= points_needed(len(concern.points))
+        if answered and not self.r.still_broken:
             self._acknowledge(cid, "early_acknowledge")
             return
         quote = _quote(self.r.answered_now[cid][0] if self.r.answered_now.get(cid) else "")
