@@ -4,22 +4,20 @@ users, metrics and money a sentence is about.
 The key comes from the scenario's ``answer_key`` (see ``scenarios.schema.AnswerKey``); an empty list
 falls back on the cards, as that class documents. A sentence matches a key item when it is about the
 item (margin over the pool, as everywhere in the reading) and nearer it than every generic
-distractor in ``generic.yaml``: so the score reflects what was said about *this* scenario.
+distractor in ``agents/reading/generic.yaml``: so the score reflects what was said about *this* scenario.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
-import yaml
 
+from agents.reading.matching import GENERIC_PHRASES as _GENERIC
 from agents.reading.matching import TopicIndex
 from scenarios import Scenario
 
 CATEGORIES = ("parts", "flows", "tradeoffs", "users", "metrics", "money")
-_GENERIC = tuple(yaml.safe_load((Path(__file__).parent / "generic.yaml").read_text(encoding="utf-8"))["generic"])
 
 
 def key_items(scenario: Scenario) -> dict[str, list[str]]:

@@ -228,7 +228,7 @@ def _collaboration(scenario: Scenario, sig: Signals, board: dict[str, dict]) -> 
     index = scenario_index(scenario)
     addressed = {role for _, text in sig.of("addressing") for role in index.addressed(text)}
     acknowledged = sig.of("acknowledge")
-    dismissals = sig.of("dismiss")
+    dismissals = sig.of("dismissal")
     raised = [c for c in board.values() if c["status"] != "unraised"]
     resolved = [c for c in raised if c["status"] == "resolved"]
     escalated = [c for c in raised if c["status"] == "escalated"]

@@ -147,6 +147,8 @@ def read_signals(scenario: Scenario, person_turns: list[tuple[int, str]]) -> Sig
         h = (s.turn, s.text)
         act = s.act.act
         hits.setdefault(act, []).append(h)
+        if s.act.dismisses:
+            hits.setdefault("dismissal", []).append(h)
         out.key_hits[h] = [(k.category, k.item) for k in key[i]]
         if index.addressed(s.text):
             hits.setdefault("addressing", []).append(h)

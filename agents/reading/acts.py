@@ -34,6 +34,7 @@ ACTS = (
 # honour or break a constraint, or sketch the system (a question, however pointed, claims nothing)
 CLAIMS = frozenset({"claim", "decision", "tradeoff", "reason"})
 MODEL_PATH = Path(__file__).parent / "acts_model.npz"
+DISMISS_SURE = 0.55
 
 _LEXICAL = (
     re.compile(r"\?\s*$"),
@@ -80,6 +81,11 @@ class Act:
     @property
     def is_claim(self) -> bool:
         return self.act in CLAIMS
+
+    @property
+    def dismisses(self) -> bool:
+        """Brushes a concern or a person off, and clearly so: a tone that caps collaboration must be sure."""
+        return self.act == "dismiss" and self.prob("dismiss") >= DISMISS_SURE
 
     @property
     def gives_reason(self) -> bool:

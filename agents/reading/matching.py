@@ -40,13 +40,27 @@ _QUESTION_START = re.compile(
 _LEXICON = yaml.safe_load((Path(__file__).parent / "lexicon.yaml").read_text(encoding="utf-8"))
 STOPWORDS = frozenset(_LEXICON["stopwords"].split())
 _LEAD_IN = re.compile(r"^(?:(?:and|so|but|also|or|then|okay|ok|first|second|finally|lastly)\b[\s,]*|[\w'-]+,\s*)+")
+GENERIC_PHRASES = tuple(
+    yaml.safe_load((Path(__file__).parent / "generic.yaml").read_text(encoding="utf-8"))["generic"]
+)
 _CONCEPT_OF = {word: concept for concept, words in _LEXICON["concepts"].items() for word in words}
 
 
+_FULL_STOP = re.compile(r"(?<=[.!?;])\s+|\n+")
+
+
 def split_sentences(text: str) -> list[str]:
-    """Sentences (and lines) of a turn, trimmed, without empties."""
-    parts = (p.strip(" \t-*•") for p in _SENTENCE_END.split(text))
-    return [p for p in parts if len(p) > 1]
+    """Sentences (and lines) of a turn, trimmed, without empties. A compound question ("who are the
+    users, and how many are there?") is split in two, and each part keeps the question mark."""
+    out = []
+    for sentence in _FULL_STOP.split(text):
+        sentence = sentence.strip(" \t-*•")
+        parts = [p.strip(" \t-*•") for p in _SENTENCE_END.split(sentence)]
+        parts = [p for p in parts if len(p) > 1]
+        if len(parts) > 1 and sentence.endswith("?"):
+            parts = [p if p.endswith("?") else p.rstrip(",;") + "?" for p in parts]
+        out += parts
+    return out
 
 
 def is_question(sentence: str) -> bool:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agents.reading.matching import TopicIndex, concepts, embed
+from agents.reading.matching import GENERIC_PHRASES, TopicIndex, concepts, embed
 from scenarios import Scenario
 
 RIGHT, WRONG = "right", "wrong"
@@ -113,7 +113,10 @@ class StanceIndex:
             topics[f"+{key}"] = good
             if bad:
                 topics[f"-{key}"] = bad
+        # generic talk ("build versus buy", "a service and a database") takes no side on this scenario
+        topics |= {f"~{i}": [g] for i, g in enumerate(GENERIC_PHRASES)}
         self.index = TopicIndex(topics)
+        self._generic = np.array([n.startswith("~") for n in self.index.names])
         self._column = {name: j for j, name in enumerate(self.index.names)}
         self._vectors = {key: (embed(good), embed(bad) if bad else None) for key, (good, bad) in self.sides.items()}
 
@@ -129,8 +132,9 @@ class StanceIndex:
         out = []
         for i, (claim, clause) in enumerate(units):
             seen: list[str] = []
+            bar = max(0.0, float(scores[i, self._generic].max()))
             for j in np.argsort(-scores[i]):
-                if scores[i, j] <= 0 or len(seen) == TOP_KEYS:
+                if scores[i, j] <= bar or len(seen) == TOP_KEYS:
                     break
                 key = self.index.names[j][1:]
                 if key in seen:

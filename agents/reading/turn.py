@@ -255,7 +255,7 @@ def _read_concerns(index: ScenarioIndex, reading: TurnReading, board: dict[str, 
     concern_scores = index.concerns.scores(sentences)
     strength = {cid: float(concern_scores[:, j].max()) for j, cid in enumerate(index.concerns.names)}
     best_sentence = {cid: sentences[int(concern_scores[:, j].argmax())] for j, cid in enumerate(index.concerns.names)}
-    dismissals = [i for i, a in enumerate(reading.acts) if a.act == "dismiss"]
+    dismissals = [i for i, a in enumerate(reading.acts) if a.dismisses]
     for s in scenario.stakeholders:
         r = reading.by_role[s.role]
         for j, cid in enumerate(index.concerns.names):
