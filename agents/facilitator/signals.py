@@ -202,8 +202,9 @@ def read_signals(scenario: Scenario, person_turns: list[tuple[int, str]]) -> Sig
 
 
 def contradictions(sig: Signals) -> list[tuple[int, str]]:
-    """Claims that reverse the person's own earlier stance on a point or constraint, in a later turn,
-    without saying why the view changed ("given what Rohan said, ...")."""
+    """Decisions that break a decisive constraint the person had honoured in an earlier turn, without
+    saying why the view changed ("given what Rohan said, ..."). Points are left out: a claim's side on
+    a point is read less surely than a call on the constraint that decides the meeting."""
     before: dict[str, tuple[int, str]] = {}
     revised = sig.turns_with("revision")
     decisions = {h[1] for h in sig.of("decision")}
@@ -214,7 +215,7 @@ def contradictions(sig: Signals) -> list[tuple[int, str]]:
         was = before.get(st.key)
         # going back on a right call: a decision that now takes the wrong side of what was right before
         if was and was[1] == "right" and st.side == "wrong" and turn > was[0] and turn not in revised:
-            if st.sentence in decisions or "#" not in st.key:
+            if st.sentence in decisions and "#" not in st.key:  # only a decisive constraint's call counts
                 out.append((turn, st.sentence))
         before[st.key] = (turn, st.side)
     return list(dict.fromkeys(out))

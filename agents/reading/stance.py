@@ -49,7 +49,7 @@ _CLAUSE = re.compile(r"\s*(?:[;:]|\s[-–—]\s|,\s*(?=(?:and|but|so|while|where
 MIN_CLAUSE_WORDS = 4
 WRONG_MIN = 0.5  # a clause takes the wrong side only when clearly about it (score units: 1 = one margin)
 WRONG_MARGIN = 0.25  # ... and clearly nearer it than the satisfying side
-PARITY_SLACK = 0.02  # cosine by which an example negating otherwise must beat those that do not
+PARITY_SLACK = 0.06  # cosine by which a negated example must beat plain ones to flip a plain clause
 
 
 @dataclass(frozen=True)
@@ -167,7 +167,10 @@ class StanceIndex:
         negates = negated(clause, phrases[0])
         same = [float(x) for x, p in zip(sims, phrases, strict=True) if negated(p, phrases[0]) == negates]
         other = [float(x) for x, p in zip(sims, phrases, strict=True) if negated(p, phrases[0]) != negates]
-        flipped = bool(other) and (not same or max(other) > max(same) + PARITY_SLACK)
+        # "no keys" against examples that all assert keys flips at once; a plain assertion flips only when
+        # clearly nearer a negated example, since examples often carry an incidental "no" ("..., no copies abroad")
+        slack = 0.0 if negates else PARITY_SLACK
+        flipped = bool(other) and (not same or max(other) > max(same) + slack)
         if wrong_topic:
             return None if flipped or _DEFERRED.search(clause) else WRONG
         return WRONG if flipped else RIGHT

@@ -116,16 +116,16 @@ def read_sentences(text: str) -> tuple[tuple[str, ...], tuple[Act, ...]]:
     return tuple(sentences), tuple(classify(sentences))
 
 
-def claims_of(text: str) -> list[str]:
-    """The turn's claims, in order, with a retracted claim dropped ("we build. No wait, we buy")."""
+def claims_of(text: str) -> list[tuple[str, Act]]:
+    """The turn's claims with their acts, in order, a retracted claim dropped ("we build. No wait, we buy")."""
     sentences, acts = read_sentences(text)
-    out: list[str] = []
+    out: list[tuple[str, Act]] = []
     for sentence, act in zip(sentences, acts, strict=True):
         stripped, retracts = without_retraction(sentence)
         if retracts and out:
             out.pop()
         if act.act in CLAIMS or (retracts and stripped != sentence):
-            out.append(stripped)
+            out.append((stripped, act))
     return out
 
 
@@ -135,7 +135,14 @@ def stances_of(scenario: Scenario, text: str) -> list[Stance]:
     if (hit := _STANCES.get(key)) is None:
         if len(_STANCES) > 2048:
             _STANCES.clear()
-        hit = _STANCES[key] = scenario_index(scenario).stances.read(claims_of(text))
+        claims = claims_of(text)
+        weighing = {c for c, act in claims if act.act == "tradeoff"}
+        # weighing an option is not choosing it: a trade-off can get a side right, never wrong
+        hit = _STANCES[key] = [
+            st
+            for st in scenario_index(scenario).stances.read([c for c, _ in claims])
+            if not (st.side == WRONG and st.sentence in weighing)
+        ]
     return hit
 
 
