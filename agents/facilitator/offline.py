@@ -175,8 +175,8 @@ def _tradeoffs(scenario: Scenario, sig: Signals, broken: list) -> _Judgement:
     decided, grounded = sig.of("decision"), sig.of("grounded_decision")
     honoured = _honoured_constraints(scenario, sig)
     flips = contradictions(sig)
-    raw = (min(2.5, 0.8 + 0.7 * len(real)) if real else 0.6 if named else 0) + min(2.0, 0.8 * len(grounded))
-    raw += (0.3 if decided and not grounded else 0) + (0.5 if honoured else 0) - 1.0 * len(flips)
+    raw = (min(2.5, 0.8 + 0.7 * len(real)) if real else 0.6 if named else 0) + (1.0 if decided else 0)
+    raw += min(1.5, 0.5 * len(grounded)) + (0.5 if honoured else 0) - 1.0 * len(flips)
     cap = 5 if real and grounded else 3 if (named or decided) else 1
     parts = [
         f"Weighed {_n(len(real), 'sentence')} on this scenario's tensions"
@@ -189,8 +189,8 @@ def _tradeoffs(scenario: Scenario, sig: Signals, broken: list) -> _Judgement:
             parts.append("but the plan breaks a constraint the room holds: " + _rules(scenario, broken))
         elif honoured:
             parts.append("and the decision honours the deciding constraint")
-        else:
-            cap = min(cap, 4)
+        else:  # weighed, but not against the context that decides this meeting: the 3 anchor
+            cap = min(cap, 3)
             parts.append("without taking the deciding constraint into account")
     if flips:
         cap = min(cap, 3)
@@ -219,6 +219,9 @@ def _alignment(scenario: Scenario, sig: Signals, board: dict[str, dict], reveale
     if broken:
         cap = min(cap, 3)
         rationale += "; the plan breaks a constraint the business depends on"
+    elif scenario.decisive_constraints and not _honoured_constraints(scenario, sig):
+        cap = min(cap, 3)
+        rationale += "; the choices are not tied to the constraint that decides this meeting"
     return _Judgement(raw, rationale + ".", tied[:3] or generic[:1], cap)
 
 
@@ -237,7 +240,7 @@ def _collaboration(scenario: Scenario, sig: Signals, board: dict[str, dict]) -> 
     closes = any(t == last for t, _ in sig.of("close"))
     brought_in = bringing_in(sig)
     raw = 0.5 * len(addressed) + min(1.0, 0.35 * len(acknowledged)) + (2.0 * len(resolved) / len(raised) if raised else 0)
-    raw += (0.5 if closes and decided else 0) + (0.25 if brought_in else 0) - 0.5 * len(escalated)
+    raw += (0.5 if closes and decided else 0) + (0.25 if brought_in else 0) - min(1.0, 0.5 * len(escalated))
     cap = (5 if decided else 3) if resolved else 2
     parts = [
         f"Spoke to {len(addressed)} of 3 stakeholders by name",

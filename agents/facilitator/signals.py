@@ -28,6 +28,7 @@ from agents.reading.turn import read_sentences, scenario_index, stances_of
 from scenarios import Scenario
 
 FRAMING_SIGNALS = ("framing_users", "framing_scale", "framing_metrics", "framing_constraints")
+FOREIGN_MATCH = -0.75
 # code, schemas, endpoints and config: implementation detail, whatever words surround it (a plain
 # parenthesis is not code)
 _CODE = re.compile(
@@ -153,8 +154,12 @@ def read_signals(scenario: Scenario, person_turns: list[tuple[int, str]]) -> Sig
         if index.addressed(s.text):
             hits.setdefault("addressing", []).append(h)
         if act == "question":
+            # across languages the model's margins are compressed: a question not in English counts for
+            # the framing boundary it is most about from a lower score (measured on the calibration set)
+            best = int(framing[i, : len(FRAMING_SIGNALS)].argmax())
             for j, name in enumerate(FRAMING_SIGNALS):
-                if framing[i, j] > 0 or any(c.search(s.text) for c in _cues(name)):
+                bar = FOREIGN_MATCH if s.turn in out.foreign and j == best else 0
+                if framing[i, j] > bar or any(c.search(s.text) for c in _cues(name)):
                     hits.setdefault(name, []).append(h)
             continue
         if act not in CLAIMS:

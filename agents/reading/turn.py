@@ -111,9 +111,16 @@ def scenario_index(scenario: Scenario) -> ScenarioIndex:
 
 @lru_cache(maxsize=4096)
 def read_sentences(text: str) -> tuple[tuple[str, ...], tuple[Act, ...]]:
-    """A turn's sentences (scorer-directed text set aside) and the act of each."""
+    """A turn's sentences (scorer-directed text set aside) and the act of each.
+
+    A sentence that ends with a question mark is a question whatever else it does: the classifier's
+    lexical cues are English, and "¿Cuántos usuarios...?" asks all the same."""
     sentences = split_sentences(without_scorer_directed(text))
-    return tuple(sentences), tuple(classify(sentences))
+    acts = [
+        Act("question", {**a.p, "question": max(a.prob("question"), 0.5)}) if s.rstrip().endswith("?") else a
+        for s, a in zip(sentences, classify(sentences), strict=True)
+    ]
+    return tuple(sentences), tuple(acts)
 
 
 def claims_of(text: str) -> list[tuple[str, Act]]:

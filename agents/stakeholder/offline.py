@@ -141,7 +141,9 @@ class _Reply:
                 if engaged:
                     self._say("partial", f"{cid}-partial", quote=_quote(_clause(self.r.answered_now[cid][0])))
                 self._ask_missing(cid, covered, press=not touched)
-                if touched:  # an answer that fell short; a reminder of an untouched concern is not held against anyone
+                # an answer that fell short with no progress counts towards escalation; an answer that moved
+                # it forward, or a reminder of an untouched concern, is not held against anyone
+                if touched and not engaged:
                     self._push(cid)
                 else:
                     self.pressed = True
