@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agents.guard import is_scorer_directed, without_scorer_directed
+from agents.reading.guard import is_scorer_directed, without_scorer_directed
 from tests.conftest import play
 
 INJECTIONS = [

@@ -128,6 +128,6 @@ def test_one_sentence_asking_two_people_two_things_unlocks_both_facts(chat):
     ],
 )
 def test_questions_are_recognised_past_lead_ins_and_names(sentence, question):
-    from agents.matching import is_question
+    from agents.reading.matching import is_question
 
     assert is_question(sentence) is question

@@ -84,7 +84,7 @@ def test_scoring_is_deterministic_for_a_transcript(offline):
 
 def test_a_turn_not_in_english_is_read_by_meaning():
     from agents.facilitator.signals import read_signals
-    from agents.matching import is_english
+    from agents.reading.matching import is_english
 
     spanish = (
         "Dana, ¿cómo sabremos que ha funcionado, qué métrica de negocio debe moverse, y hay una fecha límite o un "

@@ -18,6 +18,7 @@ from agents.facilitator.scorecard import DimensionScore, Evidence, Scorecard, ru
 from agents.facilitator.signals import FRAMING_SIGNALS, Signals, bringing_in, contradictions, read_signals
 from agents.facilitator.key import scenario_key
 from agents.reading.guard import scorer_directed_sentences
+from agents.reading.stance import Stance, latest
 from agents.transcript import person_turns
 from scenarios import DIMENSIONS, Dimension, Scenario
 
@@ -98,14 +99,18 @@ def score_offline(
     )
 
 
-def _broken_constraints(scenario: Scenario, sig: Signals) -> list[tuple[str, tuple[int, str]]]:
-    """Decisive constraints whose latest stance in the meeting breaks them, with the claim."""
+def _constraint_verdicts(scenario: Scenario, sig: Signals) -> dict[str, tuple[int, Stance]]:
+    """Each decisive constraint's standing stance in the meeting (see ``stance.latest``), with its turn."""
     ids = {k.id for k in scenario.decisive_constraints}
-    latest: dict[str, tuple[int, object]] = {}
-    for turn, st in sig.stances:
-        if st.key in ids:
-            latest[st.key] = (turn, st)
-    return [(kid, (t, st.sentence)) for kid, (t, st) in latest.items() if st.side == "wrong"]
+    turn_of = {id(st): t for t, st in sig.stances}
+    standing = latest([st for _, st in sig.stances if st.key in ids])
+    return {kid: (turn_of[id(st)], st) for kid, st in standing.items()}
+
+
+def _broken_constraints(scenario: Scenario, sig: Signals) -> list[tuple[str, tuple[int, str]]]:
+    """Decisive constraints the meeting's plan breaks, with the claim that breaks them."""
+    verdicts = _constraint_verdicts(scenario, sig).items()
+    return [(kid, (t, st.sentence)) for kid, (t, st) in verdicts if st.side == "wrong"]
 
 
 def _mostly_wrong(sig: Signals) -> bool:
@@ -116,12 +121,7 @@ def _mostly_wrong(sig: Signals) -> bool:
 
 
 def _honoured_constraints(scenario: Scenario, sig: Signals) -> list[tuple[int, str]]:
-    ids = {k.id for k in scenario.decisive_constraints}
-    latest: dict[str, tuple[int, object]] = {}
-    for turn, st in sig.stances:
-        if st.key in ids:
-            latest[st.key] = (turn, st)
-    return [(t, st.sentence) for t, st in latest.values() if st.side == "right"]
+    return [(t, st.sentence) for t, st in _constraint_verdicts(scenario, sig).values() if st.side == "right"]
 
 
 def _framing(scenario: Scenario, sig: Signals, revealed: list[str]) -> _Judgement:
@@ -175,9 +175,11 @@ def _tradeoffs(scenario: Scenario, sig: Signals, broken: list) -> _Judgement:
     decided, grounded = sig.of("decision"), sig.of("grounded_decision")
     honoured = _honoured_constraints(scenario, sig)
     flips = contradictions(sig)
-    raw = (min(2.5, 0.8 + 0.7 * len(real)) if real else 0.6 if named else 0) + (1.0 if decided else 0)
-    raw += min(1.5, 0.5 * len(grounded)) + (0.5 if honoured else 0) - 1.0 * len(flips)
-    cap = 5 if real and grounded else 3 if (named or decided) else 1
+    asked = sig.items("question", ("tradeoffs",))  # asking about this scenario's tension is half of weighing it
+    raw = (min(2.5, 0.8 + 0.7 * len(real)) if real else 0.6 if named else 0) + (1.0 if grounded else 0.3 if decided else 0)
+    raw += min(1.0, 0.5 * (len(grounded) - 1)) + (0.5 if honoured else 0) - 1.0 * len(flips)
+    raw += 1.0 if asked and not real else 0
+    cap = 5 if real and grounded else 3 if (named or decided or asked) else 1
     parts = [
         f"Weighed {_n(len(real), 'sentence')} on this scenario's tensions"
         + (f" ({len(named) - len(real)} generic)" if len(named) > len(real) else ""),
@@ -210,6 +212,8 @@ def _alignment(scenario: Scenario, sig: Signals, board: dict[str, dict], reveale
     numbers = _grounded_numbers(scenario, sig, revealed)
     raw = min(3.0, 0.75 * len(items)) + 0.6 * len(resolved) + (0.5 if numbers else 0) + (0.25 if len(numbers) >= 3 else 0)
     raw += min(1.0, 0.35 * len(generic)) if not items else 0
+    asked = sig.items("question", ("users", "metrics", "money"))  # asking after this scenario's users and money
+    raw += min(1.0, 0.25 * len(asked)) if not items else 0
     cap = 5 if items else 2
     rationale = (
         f"Tied choices to {len(items)} of this scenario's users, metrics or costs; "

@@ -23,7 +23,7 @@ from agents.facilitator.key import scenario_key
 from agents.reading.acts import CLAIMS, Act
 from agents.reading.guard import without_scorer_directed
 from agents.reading.matching import TopicIndex, concepts, is_english
-from agents.reading.stance import Stance
+from agents.reading.stance import REVISION, Stance
 from agents.reading.turn import read_sentences, scenario_index, stances_of
 from scenarios import Scenario
 
@@ -43,11 +43,6 @@ _BRING_IN = re.compile(r"\b(bring in|loop in|pull in|pair with|consult|ask (our|
 _CLOSE = re.compile(
     r"\b(next steps?|action items?|owners?|owns|by (friday|monday|next week|end of)|to summari[sz]e|in summary|"
     r"so the decision|the decision is|we('ve| have) agreed|can everyone (commit|live with))\b",
-    re.I,
-)
-_REVISION = re.compile(
-    r"\b(changed? my mind|given what|now that|in light of|on reflection|having heard|after hearing|that changes|"
-    r"you('ve| have) convinced me|i was wrong|instead, given)\b",
     re.I,
 )
 COMPONENT_WORDS = re.compile(
@@ -201,7 +196,7 @@ def read_signals(scenario: Scenario, person_turns: list[tuple[int, str]]) -> Sig
             hits.setdefault("collaboration", []).append(h)
         if _CLOSE.search(s.text) or act == "decision":
             hits.setdefault("close", []).append(h)
-        if _REVISION.search(s.text):
+        if REVISION.search(s.text):
             hits.setdefault("revision", []).append(h)
     return out
 

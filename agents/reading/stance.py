@@ -37,6 +37,12 @@ _DEFERRED = re.compile(
     r"postpon\w*|out of scope|instead of|rather than|after (launch|the audit|the freeze))\b",
     re.I,
 )
+# a change of mind said out loud: what lets a later call undo an earlier one on a decisive constraint
+REVISION = re.compile(
+    r"\b(changed? my mind|given (what|that|the)|now that|in light of|on reflection|having heard|after hearing|"
+    r"that changes|you('ve| have) convinced me|i was wrong|scratch that|no wait|instead)\b",
+    re.I,
+)
 RETRACTION = re.compile(
     r"^\W*(no,? wait|wait,? no|actually,? no|scratch that|on second thought|i take (that|it) back|sorry,? i mean|"
     r"correction|let me correct (that|myself)|rather)\b[\s,:;.-]*",
@@ -60,7 +66,9 @@ class Stance:
     side: str  # RIGHT (satisfying / honours) or WRONG (wrong stance / violates)
     sentence: str  # the whole claim (what is quoted)
     clause: str = ""  # the part of it that takes the side
-    rank: int = 0  # 0: the key the clause is most about
+    rank: int = 0  # 0: the point (or constraint) the clause is most about
+    act: str = ""  # the act of the claim (decision, claim, reason, tradeoff)
+    revises: bool = False  # the claim says the person's view changed ("given what Rohan said, ...")
 
 
 def clauses(sentence: str) -> list[str]:
@@ -131,15 +139,18 @@ class StanceIndex:
         vectors = embed(texts)
         out = []
         for i, (claim, clause) in enumerate(units):
-            seen: list[str] = []
             bar = max(0.0, float(scores[i, self._generic].max()))
+            # a clause takes a side on the points it is most about and, separately, on the one
+            # constraint it is most about: choosing a vendor can answer a concern and break a rule at once
+            seen: dict[bool, list[str]] = {True: [], False: []}
             for j in np.argsort(-scores[i]):
-                if scores[i, j] <= bar or len(seen) == TOP_KEYS:
+                if scores[i, j] <= bar:
                     break
                 key = self.index.names[j][1:]
-                if key in seen:
+                group = seen["#" not in key]
+                if key in group or len(group) == (1 if "#" not in key else TOP_KEYS):
                     continue
-                seen.append(key)
+                group.append(key)
                 plus = scores[i, self._column[f"+{key}"]]
                 minus = scores[i, self._column[f"-{key}"]] if f"-{key}" in self._column else -1.0
                 # the wrong side must fit clearly better: embeddings blur "a fee" and "no fee"
@@ -148,9 +159,9 @@ class StanceIndex:
                     continue
                 side = self._side(clause, vectors[i], key, wrong_topic)
                 # a clause is wrong only about what it is most about; what it touches in passing it can only get right
-                if side is None or (side == WRONG and len(seen) > 1):
+                if side is None or (side == WRONG and len(group) > 1):
                     continue
-                out.append(Stance(key, side, claim, clause, rank=len(seen) - 1))
+                out.append(Stance(key, side, claim, clause, rank=len(group) - 1))
         return out
 
     def _side(self, clause: str, vector: np.ndarray, key: str, wrong_topic: bool) -> str | None:
@@ -177,8 +188,15 @@ class StanceIndex:
 
 
 def latest(stances: list[Stance]) -> dict[str, Stance]:
-    """Each key's most recent stance (stances in the order they were said)."""
+    """Each key's standing stance (stances in the order they were said): on a point the most recent;
+    on a decisive constraint a *decision* that breaks it stands until a later call honours it and says
+    the view changed: mentioning a compliant detail after choosing the option that breaks the rule does
+    not undo the choice."""
     out: dict[str, Stance] = {}
     for s in stances:
+        was = out.get(s.key)
+        chosen = was is not None and was.side == WRONG and was.act == "decision"
+        if "#" not in s.key and chosen and s.side == RIGHT and not s.revises:
+            continue
         out[s.key] = s
     return out

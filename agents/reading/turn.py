@@ -8,7 +8,7 @@ person did. See the package docstring for the steps.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from math import ceil
 
@@ -16,7 +16,7 @@ from agents.board import open_concerns, unraised_concerns
 from agents.reading.acts import CLAIMS, Act, classify
 from agents.reading.guard import without_scorer_directed
 from agents.reading.matching import TopicIndex, embed, split_sentences
-from agents.reading.stance import RIGHT, WRONG, Stance, StanceIndex, latest, without_retraction
+from agents.reading.stance import REVISION, RIGHT, WRONG, Stance, StanceIndex, latest, without_retraction
 from scenarios import Scenario, Stakeholder
 
 ROLE_ALIASES = {
@@ -143,12 +143,12 @@ def stances_of(scenario: Scenario, text: str) -> list[Stance]:
         if len(_STANCES) > 2048:
             _STANCES.clear()
         claims = claims_of(text)
-        weighing = {c for c, act in claims if act.act == "tradeoff"}
+        act_of = {c: act.act for c, act in claims}
         # weighing an option is not choosing it: a trade-off can get a side right, never wrong
         hit = _STANCES[key] = [
-            st
+            replace(st, act=act_of.get(st.sentence, ""), revises=bool(REVISION.search(st.sentence)))
             for st in scenario_index(scenario).stances.read([c for c, _ in claims])
-            if not (st.side == WRONG and st.sentence in weighing)
+            if not (st.side == WRONG and act_of.get(st.sentence) == "tradeoff")
         ]
     return hit
 
