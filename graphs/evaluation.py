@@ -151,6 +151,54 @@ class EvalReport(BaseModel):
         return sorted(self.results, key=lambda r: (r.passed, r.scenario, r.script))
 
 
+class RoomSummary(BaseModel):
+    """The suite judged as a whole, the way a person trying it would: is each overall near its band,
+    did any script game the scorer, and did the room sound canned or settle what it should not?
+
+    ``within``: scripts whose overall is within ``tolerance`` of its band; ``exploits``: scripts
+    scoring more than ``EXPLOIT_GAP`` above their band's top.
+    """
+
+    scripts: int
+    banded: int
+    within: int
+    exploits: list[str]
+    repeated_sentences: int
+    checklist_phrases: int
+    wrongly_settled: list[str]
+    tolerance: float
+
+    @property
+    def within_share(self) -> float | None:
+        return self.within / self.banded if self.banded else None
+
+
+EXPLOIT_GAP = 1.0
+
+
+def room_summary(report: EvalReport, tolerance: float = 0.5) -> RoomSummary:
+    banded = within = 0
+    exploits = []
+    for r in report.results:
+        check = next((c for c in r.checks if c.target == OVERALL), None)
+        if check is None or r.overall is None:
+            continue
+        banded += 1
+        within += check.band.low - tolerance <= r.overall <= check.band.high + tolerance
+        if r.overall > check.band.high + EXPLOIT_GAP:
+            exploits.append(f"{r.scenario}/{r.script}")
+    return RoomSummary(
+        scripts=len(report.results),
+        banded=banded,
+        within=within,
+        exploits=exploits,
+        repeated_sentences=sum(len(r.repeated_sentences) for r in report.results),
+        checklist_phrases=sum(len(r.checklist_phrases) for r in report.results),
+        wrongly_settled=[f"{r.scenario}/{r.script}: {c}" for r in report.results for c in r.wrongly_settled],
+        tolerance=tolerance,
+    )
+
+
 Progress = Callable[[int, int, ScriptResult], None]
 
 

@@ -11,6 +11,7 @@ malformed script: the message names the file, the field and the line).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -27,8 +28,11 @@ from graphs.evaluation import (
     OVERALL,
     EvalInputError,
     EvalReport,
+    EXPLOIT_GAP,
+    RoomSummary,
     ScriptResult,
     discover,
+    room_summary,
     eval_meetings,
     run_evaluation,
 )
@@ -60,6 +64,23 @@ def eval_command(
     min_agreement: Annotated[
         float | None,
         typer.Option("--min-agreement", min=0, max=1, help="With --calibration: fail below this agreement."),
+    ] = None,
+    min_within: Annotated[
+        float | None,
+        typer.Option(
+            "--min-within", min=0, max=1, help="Gate: least share of overalls within 0.5 of their band (judged as a suite)."
+        ),
+    ] = None,
+    max_exploits: Annotated[
+        int | None, typer.Option("--max-exploits", min=0, help="Gate: most scripts scoring over 1.0 above their band.")
+    ] = None,
+    max_wrongly_settled: Annotated[
+        int | None,
+        typer.Option("--max-wrongly-settled", min=0, help="Gate: most concerns settled that a script says stay open."),
+    ] = None,
+    max_canned: Annotated[
+        int | None,
+        typer.Option("--max-canned", min=0, help="Gate: most repeated sentences plus checklist phrases read out."),
     ] = None,
     model: Annotated[str | None, typer.Option("--model", help="Model name for the llm engine.")] = None,
     base_url: Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible endpoint.")] = None,
@@ -109,10 +130,45 @@ def eval_command(
         )
     console.print(summary_table(report))
     paths = write_reports(report, out)
-    code = exit_code(report, calibration, min_agreement)
-    _print_outcome(report, code, min_agreement)
+    room = room_summary(report)
+    gate = Gate(min_within, max_exploits, max_wrongly_settled, max_canned)
+    code = gate.exit_code(report, room) if gate.active else exit_code(report, calibration, min_agreement)
+    _print_room(room)
+    _print_outcome(report, code, min_agreement, gate)
     console.print(f"[dim]Wrote {', '.join(escape(str(p)) for p in paths.values())}[/]", soft_wrap=True)
     raise typer.Exit(code)
+
+
+@dataclass(frozen=True)
+class Gate:
+    """Judge the suite as a whole (the room's faults and how near each overall lands) rather than
+    every band: an adversarial suite is meant to find misses, and a gate says how many are tolerated."""
+
+    min_within: float | None = None
+    max_exploits: int | None = None
+    max_wrongly_settled: int | None = None
+    max_canned: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return any(v is not None for v in (self.min_within, self.max_exploits, self.max_wrongly_settled, self.max_canned))
+
+    def failures(self, room: RoomSummary) -> list[str]:
+        out = []
+        share = room.within_share
+        if self.min_within is not None and (share is None or share < self.min_within):
+            out.append(f"{room.within} of {room.banded} overalls within {room.tolerance:g} of their band")
+        if self.max_exploits is not None and len(room.exploits) > self.max_exploits:
+            out.append(f"{len(room.exploits)} scripts over {EXPLOIT_GAP:g} above their band")
+        if self.max_wrongly_settled is not None and len(room.wrongly_settled) > self.max_wrongly_settled:
+            out.append(f"{len(room.wrongly_settled)} concerns settled that should stay open")
+        canned = room.repeated_sentences + room.checklist_phrases
+        if self.max_canned is not None and canned > self.max_canned:
+            out.append(f"{canned} repeated sentences or checklist phrases")
+        return out
+
+    def exit_code(self, report: EvalReport, room: RoomSummary) -> int:
+        return int(any(r.error for r in report.results) or bool(self.failures(room)))
 
 
 def exit_code(report: EvalReport, calibration: bool, min_agreement: float | None) -> int:
@@ -172,7 +228,20 @@ def summary_table(report: EvalReport) -> Table:
     return table
 
 
-def _print_outcome(report: EvalReport, code: int, min_agreement: float | None) -> None:
+def _print_room(room: RoomSummary) -> None:
+    share = "–" if room.within_share is None else f"{room.within_share:.0%}"
+    console.print(
+        f"Room: {room.within} of {room.banded} overalls within {room.tolerance:g} of their band ({share}) · "
+        f"{len(room.exploits)} over {EXPLOIT_GAP:g} above · {room.repeated_sentences} repeated sentences · "
+        f"{room.checklist_phrases} checklist phrases read out · {len(room.wrongly_settled)} concerns settled "
+        "that should stay open",
+        soft_wrap=True,
+    )
+    for item in [*room.exploits, *room.wrongly_settled]:
+        console.print(f"  [yellow]{escape(item)}[/]", soft_wrap=True)
+
+
+def _print_outcome(report: EvalReport, code: int, min_agreement: float | None, gate: Gate | None = None) -> None:
     cal = report.calibration
     if cal is not None:
         parts = [f"agreement {_pct(cal.pooled.fraction)} of {cal.pooled.total} bands"]
@@ -186,6 +255,13 @@ def _print_outcome(report: EvalReport, code: int, min_agreement: float | None) -
         if min_agreement is not None:
             console.print(f"Required agreement: {min_agreement:.0%}")
     failed = len(report.failures)
+    if gate is not None and gate.active:
+        problems = gate.failures(room_summary(report))
+        if code == 0:
+            console.print(f"[bold green]OK[/]: the suite passes its gate ({failed} scripts miss a band; listed above)")
+        else:
+            console.print("[bold red]FAILED[/]: " + escape("; ".join(problems) or "a session failed"))
+        return
     if code == 0:
         known = sum(1 for r in report.results for c in r.checks if c.known_miss and c.passed)
         also = f" ({known} known scorer misses, listed above)" if known else ""

@@ -34,7 +34,8 @@ NEGATION_REACH = 4  # a negator counts for the point's words up to this many wor
 # off takes no wrong stance
 _DEFERRED = re.compile(
     r"\b(defer\w*|later|phase (two|2)|v2|wait(s|ing)? (for|until)|not (now|yet|in (v1|phase one|the first))|"
-    r"postpon\w*|out of scope|instead of|rather than|after (launch|the audit|the freeze))\b",
+    r"postpon\w*|out of scope|instead of|rather than|after (launch|the audit|the freeze)|"
+    r"would have|i'd have|we'd have|could have)\b",  # and the road not taken: "without the audit I'd have built it"
     re.I,
 )
 # a change of mind said out loud: what lets a later call undo an earlier one on a decisive constraint
@@ -55,6 +56,8 @@ _CLAUSE = re.compile(r"\s*(?:[;:]|\s[-–—]\s|,\s*(?=(?:and|but|so|while|where
 MIN_CLAUSE_WORDS = 4
 WRONG_MIN = 0.5  # a clause takes the wrong side only when clearly about it (score units: 1 = one margin)
 WRONG_MARGIN = 0.25  # ... and clearly nearer it than the satisfying side
+CONSTRAINT_WRONG_MIN = 0.9
+CONSTRAINT_WRONG_MARGIN = 0.6
 PARITY_SLACK = 0.06  # cosine by which a negated example must beat plain ones to flip a plain clause
 
 
@@ -153,11 +156,16 @@ class StanceIndex:
                 group.append(key)
                 plus = scores[i, self._column[f"+{key}"]]
                 minus = scores[i, self._column[f"-{key}"]] if f"-{key}" in self._column else -1.0
-                # the wrong side must fit clearly better: embeddings blur "a fee" and "no fee"
-                wrong_topic = minus >= WRONG_MIN and minus - plus >= WRONG_MARGIN
+                # the wrong side must fit clearly better: embeddings blur "a fee" and "no fee"; breaking a
+                # decisive constraint (which caps the score and stops the room agreeing) must be surer still
+                rule = "#" not in key
+                least, margin = (CONSTRAINT_WRONG_MIN, CONSTRAINT_WRONG_MARGIN) if rule else (WRONG_MIN, WRONG_MARGIN)
+                wrong_topic = minus >= least and minus - plus >= margin
                 if not wrong_topic and (plus <= 0 or minus >= plus):  # nearer neither side clearly: no stance
                     continue
                 side = self._side(clause, vectors[i], key, wrong_topic)
+                if side == WRONG and not wrong_topic and rule and plus < CONSTRAINT_WRONG_MIN:
+                    side = None  # a negation flips a rule's side only for a clause clearly about the rule
                 # a clause is wrong only about what it is most about; what it touches in passing it can only get right
                 if side is None or (side == WRONG and len(group) > 1):
                     continue
@@ -184,7 +192,9 @@ class StanceIndex:
         flipped = bool(other) and (not same or max(other) > max(same) + slack)
         if wrong_topic:
             return None if flipped or _DEFERRED.search(clause) else WRONG
-        return WRONG if flipped else RIGHT
+        if flipped:
+            return None if _DEFERRED.search(clause) else WRONG
+        return RIGHT
 
 
 def latest(stances: list[Stance]) -> dict[str, Stance]:

@@ -124,14 +124,15 @@ def read_sentences(text: str) -> tuple[tuple[str, ...], tuple[Act, ...]]:
 
 
 def claims_of(text: str) -> list[tuple[str, Act]]:
-    """The turn's claims with their acts, in order, a retracted claim dropped ("we build. No wait, we buy")."""
+    """The turn's claims (and dismissals) with their acts, in order, a retracted claim dropped
+    ("we build. No wait, we buy")."""
     sentences, acts = read_sentences(text)
     out: list[tuple[str, Act]] = []
     for sentence, act in zip(sentences, acts, strict=True):
         stripped, retracts = without_retraction(sentence)
         if retracts and out:
             out.pop()
-        if act.act in CLAIMS or (retracts and stripped != sentence):
+        if act.act in CLAIMS or act.act == "dismiss" or (retracts and stripped != sentence):
             out.append((stripped, act))
     return out
 
@@ -144,11 +145,13 @@ def stances_of(scenario: Scenario, text: str) -> list[Stance]:
             _STANCES.clear()
         claims = claims_of(text)
         act_of = {c: act.act for c, act in claims}
-        # weighing an option is not choosing it: a trade-off can get a side right, never wrong
+        # weighing an option is not choosing it: a trade-off can get a side right, never wrong; and
+        # brushing a point off ("we don't need to store it first") can only get it wrong
         hit = _STANCES[key] = [
             replace(st, act=act_of.get(st.sentence, ""), revises=bool(REVISION.search(st.sentence)))
             for st in scenario_index(scenario).stances.read([c for c, _ in claims])
             if not (st.side == WRONG and act_of.get(st.sentence) == "tradeoff")
+            and not (st.side == RIGHT and act_of.get(st.sentence) == "dismiss")
         ]
     return hit
 
