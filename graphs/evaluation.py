@@ -305,7 +305,9 @@ def run_job(meetings: Meetings, job: EvalJob, engine: Engine, repeat: int = 1) -
         result.end_reason, result.usage = view.end_reason, dict(view.usage)
         transcript = [t.model_dump() for t in view.transcript]
         result.settled = [cid for cid, c in view.board.items() if c["status"] == "resolved"]
-        result.wrongly_settled = [cid for cid in (job.script.expect.unsettled if job.script.expect else ()) if cid in result.settled]
+        result.wrongly_settled = [
+            cid for cid in (job.script.expect.unsettled if job.script.expect else ()) if cid in result.settled
+        ]
         result.repeated_sentences = repeated_sentences(transcript)
         result.checklist_phrases = checklist_phrases(meetings.scenario(job.scenario), transcript)
         if card is not None:

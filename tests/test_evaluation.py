@@ -43,7 +43,7 @@ def write_script(folder: Path, name: str, turns: list[str], expect: dict | None 
 def scripts_dir(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("scripts")
     chat = root / "chat-system"
-    write_script(chat, "strong", STRONG_TURNS, {"overall": [2.5, 5], "dimensions": {"framing": [3, 5]}})
+    write_script(chat, "strong", STRONG_TURNS, {"overall": [2, 5], "dimensions": {"framing": [3, 5]}})
     write_script(chat, "vague", VAGUE_TURNS, {"overall": [1, 2.5], "dimensions": {"framing": [4, 5]}})  # framing fails
     write_script(chat, "unbanded", VAGUE_TURNS)
     return root

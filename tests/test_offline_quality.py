@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from scenarios import load_library
 from tests.conftest import play
 
 SCRIPTS = Path(__file__).parents[1] / "scenarios" / "scripts"
@@ -93,7 +94,7 @@ def test_a_turn_not_in_english_is_read_by_meaning():
     )
     assert not is_english(spanish)
     assert is_english("Build it ourselves, reuse the push service.")  # short: taken as English
-    sig = read_signals([(1, spanish)])
+    sig = read_signals(load_library()["chat-system"], [(1, spanish)])
     assert sig.foreign == {1}
     assert sig.of("framing_metrics") and (sig.of("decision") or sig.of("tradeoff"))
 
@@ -101,8 +102,10 @@ def test_a_turn_not_in_english_is_read_by_meaning():
 def test_filler_without_a_component_or_two_sides_is_no_sketch_and_no_trade_off():
     from agents.facilitator.signals import read_signals
 
+    chat = load_library()["chat-system"]
     sig = read_signals(
-        [(1, "It's about an offline-first mindset, not just a feature. Let's not be the company that played it safe.")]
+        chat,
+        [(1, "It's about an offline-first mindset, not just a feature. Let's not be the company that played it safe.")],
     )
     assert not sig.of("systems") and not sig.of("tradeoff")
-    assert read_signals([(1, "We're buying a hosted chat vendor and shipping in six weeks.")]).of("decision")
+    assert read_signals(chat, [(1, "We're buying a hosted chat vendor and shipping in six weeks.")]).of("decision")

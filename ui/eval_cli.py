@@ -25,15 +25,15 @@ from rich.table import Table
 from agents.settings import Settings
 from graphs.evaluation import (
     CALIBRATION_DIR,
+    EXPLOIT_GAP,
     OVERALL,
     EvalInputError,
     EvalReport,
-    EXPLOIT_GAP,
     RoomSummary,
     ScriptResult,
     discover,
-    room_summary,
     eval_meetings,
+    room_summary,
     run_evaluation,
 )
 from scenarios import DIMENSIONS, ScenarioError
@@ -68,7 +68,10 @@ def eval_command(
     min_within: Annotated[
         float | None,
         typer.Option(
-            "--min-within", min=0, max=1, help="Gate: least share of overalls within 0.5 of their band (judged as a suite)."
+            "--min-within",
+            min=0,
+            max=1,
+            help="Gate: least share of overalls within 0.5 of their band (judged as a suite).",
         ),
     ] = None,
     max_exploits: Annotated[
@@ -151,7 +154,9 @@ class Gate:
 
     @property
     def active(self) -> bool:
-        return any(v is not None for v in (self.min_within, self.max_exploits, self.max_wrongly_settled, self.max_canned))
+        return any(
+            v is not None for v in (self.min_within, self.max_exploits, self.max_wrongly_settled, self.max_canned)
+        )
 
     def failures(self, room: RoomSummary) -> list[str]:
         out = []

@@ -59,11 +59,7 @@ class ScenarioKey:
         out = []
         for row in scores:
             bar = max(0.0, float(row[self._generic].max()))
-            found = [
-                (row[j], name)
-                for j, name in enumerate(self.index.names)
-                if not self._generic[j] and row[j] > bar
-            ]
+            found = [(row[j], name) for j, name in enumerate(self.index.names) if not self._generic[j] and row[j] > bar]
             found.sort(reverse=True)
             out.append([KeyHit(n.split(":")[0], self.items[n.split(":")[0]][int(n.split(":")[1])]) for _, n in found])
         return out

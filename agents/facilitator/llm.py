@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field
 from agents.facilitator import prompts
 from agents.facilitator.outcome import concern_outcomes, missed_questions, verified_evidence
 from agents.facilitator.scorecard import DimensionScore, Evidence, Scorecard, rubric, weighted_overall
-from agents.reading.guard import scorer_directed_sentences, without_scorer_directed
 from agents.models import ask_structured
+from agents.reading.guard import scorer_directed_sentences, without_scorer_directed
 from agents.settings import Settings
 from agents.transcript import person_turns
 from scenarios import DIMENSIONS, Scenario

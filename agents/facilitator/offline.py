@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from agents.facilitator.key import scenario_key
 from agents.facilitator.outcome import concern_outcomes, missed_questions, verified_evidence
 from agents.facilitator.scorecard import DimensionScore, Evidence, Scorecard, rubric, weighted_overall
 from agents.facilitator.signals import FRAMING_SIGNALS, Signals, bringing_in, contradictions, read_signals
-from agents.facilitator.key import scenario_key
 from agents.reading.guard import scorer_directed_sentences
 from agents.reading.stance import Stance, latest
 from agents.transcript import person_turns
@@ -158,12 +158,18 @@ def _systems(scenario: Scenario, sig: Signals) -> _Judgement:
         raw = min(raw, 0.5 * min(2, len(generic)))
     rationale = (
         f"Sketched {len(covered)} of this system's {wanted} parts and flows, {_n(len(reasoned), 'sentence')} with a reason"
-        + (f"; {_n(len(generic), 'generic component sentence')} not tied to this scenario" if generic and not covered else "")
+        + (
+            f"; {_n(len(generic), 'generic component sentence')} not tied to this scenario"
+            if generic and not covered
+            else ""
+        )
         + (f"; {_n(len(depth), 'sentence')} of implementation detail" if depth else "")
         + ("; brings in the right expert" if brought_in else "")
         + "."
     )
     cap = 5 if reasoned else 2 if lecture else 3
+    if len(depth) >= 2 and len(depth) >= len(reasoned):
+        cap = min(cap, 3)  # as much internals as reasons: the anchor's "drifts into implementation detail"
     if not covered:
         cap = 2
     evidence = reasoned[:2] + [h for h in sig.of("systems") if h not in reasoned][:1]
@@ -176,7 +182,9 @@ def _tradeoffs(scenario: Scenario, sig: Signals, broken: list) -> _Judgement:
     honoured = _honoured_constraints(scenario, sig)
     flips = contradictions(sig)
     asked = sig.items("question", ("tradeoffs",))  # asking about this scenario's tension is half of weighing it
-    raw = (min(2.5, 0.8 + 0.7 * len(real)) if real else 0.6 if named else 0) + (1.0 if grounded else 0.3 if decided else 0)
+    raw = (min(2.5, 0.8 + 0.7 * len(real)) if real else 0.6 if named else 0) + (
+        1.0 if grounded else 0.3 if decided else 0
+    )
     raw += min(1.0, 0.5 * (len(grounded) - 1)) + (0.5 if honoured else 0) - 1.0 * len(flips)
     raw += 1.0 if asked and not real else 0
     cap = 5 if real and grounded else 3 if (named or decided or asked) else 1
@@ -203,14 +211,18 @@ def _tradeoffs(scenario: Scenario, sig: Signals, broken: list) -> _Judgement:
     return _Judgement(raw, "; ".join(parts) + ".", evidence, cap)
 
 
-def _alignment(scenario: Scenario, sig: Signals, board: dict[str, dict], revealed: list[str], broken: list) -> _Judgement:
+def _alignment(
+    scenario: Scenario, sig: Signals, board: dict[str, dict], revealed: list[str], broken: list
+) -> _Judgement:
     tied = sig.of("alignment")
     items = sig.items("alignment", ("users", "metrics", "money"))
     generic = sig.of("generic_alignment")
     business = [c.id for c in scenario.stakeholder("business").concerns]
     resolved = [cid for cid in business if board.get(cid, {}).get("status") == "resolved"]
     numbers = _grounded_numbers(scenario, sig, revealed)
-    raw = min(3.0, 0.75 * len(items)) + 0.6 * len(resolved) + (0.5 if numbers else 0) + (0.25 if len(numbers) >= 3 else 0)
+    raw = (
+        min(3.0, 0.75 * len(items)) + 0.6 * len(resolved) + (0.5 if numbers else 0) + (0.25 if len(numbers) >= 3 else 0)
+    )
     raw += min(1.0, 0.35 * len(generic)) if not items else 0
     asked = sig.items("question", ("users", "metrics", "money"))  # asking after this scenario's users and money
     raw += min(1.0, 0.25 * len(asked)) if not items else 0
@@ -243,7 +255,9 @@ def _collaboration(scenario: Scenario, sig: Signals, board: dict[str, dict]) -> 
     last = sig.turns[-1][0] if sig.turns else 0
     closes = any(t == last for t, _ in sig.of("close"))
     brought_in = bringing_in(sig)
-    raw = 0.5 * len(addressed) + min(1.0, 0.35 * len(acknowledged)) + (2.0 * len(resolved) / len(raised) if raised else 0)
+    raw = (
+        0.5 * len(addressed) + min(1.0, 0.35 * len(acknowledged)) + (2.0 * len(resolved) / len(raised) if raised else 0)
+    )
     raw += (0.5 if closes and decided else 0) + (0.25 if brought_in else 0) - min(1.0, 0.5 * len(escalated))
     cap = (5 if decided else 3) if resolved else 2
     parts = [

@@ -183,9 +183,8 @@ def read_signals(scenario: Scenario, person_turns: list[tuple[int, str]]) -> Sig
             hits.setdefault("tradeoff", []).append(h)
             if cats or any(st.sentence == s.text for _, st in out.stances):
                 hits.setdefault("real_tradeoff", []).append(h)
-        if act == "decision":
-            if cats or any(st.sentence == s.text for _, st in out.stances):
-                hits.setdefault("grounded_decision", []).append(h)
+        if act == "decision" and (cats or any(st.sentence == s.text for _, st in out.stances)):
+            hits.setdefault("grounded_decision", []).append(h)
         if cats & {"users", "metrics", "money"}:
             hits.setdefault("alignment", []).append(h)
         elif concepts(s.text) & _VALUE_CONCEPTS:
@@ -214,9 +213,9 @@ def contradictions(sig: Signals) -> list[tuple[int, str]]:
             continue
         was = before.get(st.key)
         # going back on a right call: a decision that now takes the wrong side of what was right before
-        if was and was[1] == "right" and st.side == "wrong" and turn > was[0] and turn not in revised:
-            if st.sentence in decisions and "#" not in st.key:  # only a decisive constraint's call counts
-                out.append((turn, st.sentence))
+        reversed_call = was and was[1] == "right" and st.side == "wrong" and turn > was[0] and turn not in revised
+        if reversed_call and st.sentence in decisions and "#" not in st.key:  # only a decisive constraint's call
+            out.append((turn, st.sentence))
         before[st.key] = (turn, st.side)
     return list(dict.fromkeys(out))
 

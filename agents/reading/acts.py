@@ -46,7 +46,9 @@ _LEXICAL = (
     re.compile(r"\b(tell me|walk me through|give me|i'd like to know|i want to know|remind me)\b", re.I),
     re.compile(r"\b(no|not|never|without|none|nothing|n't|skip\w*|neither|nor)\b|n't\b", re.I),
     re.compile(r"\b(because|since|so that|so we|so users|the reason|that's why|which means|in order to)\b", re.I),
-    re.compile(r"\b(but|versus|vs\.?|rather than|instead of|at the cost of|trade-?offs?|whereas|on the other hand)\b", re.I),
+    re.compile(
+        r"\b(but|versus|vs\.?|rather than|instead of|at the cost of|trade-?offs?|whereas|on the other hand)\b", re.I
+    ),
     re.compile(r"\b(i'd|i will|i'll|we'll|we will|let's|my (call|recommendation|decision)|we go|go with)\b", re.I),
     re.compile(r"\b(later|next week|another time|revisit|park|circle back|not today|get back to)\b", re.I),
     re.compile(r"\b(score|rubric|facilitator|evaluator|grader|candidate|marks?|rating|5/5|out of 5)\b", re.I),
@@ -112,7 +114,4 @@ def classify(sentences: list[str]) -> list[Act]:
     if not sentences:
         return []
     probs = probabilities(features(sentences), *_model())
-    return [
-        Act(ACTS[int(row.argmax())], {a: float(v) for a, v in zip(ACTS, row, strict=True)})
-        for row in probs
-    ]
+    return [Act(ACTS[int(row.argmax())], {a: float(v) for a, v in zip(ACTS, row, strict=True)}) for row in probs]

@@ -40,9 +40,7 @@ _QUESTION_START = re.compile(
 _LEXICON = yaml.safe_load((Path(__file__).parent / "lexicon.yaml").read_text(encoding="utf-8"))
 STOPWORDS = frozenset(_LEXICON["stopwords"].split())
 _LEAD_IN = re.compile(r"^(?:(?:and|so|but|also|or|then|okay|ok|first|second|finally|lastly)\b[\s,]*|[\w'-]+,\s*)+")
-GENERIC_PHRASES = tuple(
-    yaml.safe_load((Path(__file__).parent / "generic.yaml").read_text(encoding="utf-8"))["generic"]
-)
+GENERIC_PHRASES = tuple(yaml.safe_load((Path(__file__).parent / "generic.yaml").read_text(encoding="utf-8"))["generic"])
 _CONCEPT_OF = {word: concept for concept, words in _LEXICON["concepts"].items() for word in words}
 
 

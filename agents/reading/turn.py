@@ -87,9 +87,7 @@ class ScenarioIndex:
     def __init__(self, scenario: Scenario):
         self.scenario = scenario
         self.facts = TopicIndex({f.id: f.unlocked_by for s in scenario.stakeholders for f in s.facts})
-        self.concerns = TopicIndex(
-            {c.id: [c.challenge, *c.points] for s in scenario.stakeholders for c in s.concerns}
-        )
+        self.concerns = TopicIndex({c.id: [c.challenge, *c.points] for s in scenario.stakeholders for c in s.concerns})
         self.stances = StanceIndex(scenario)
         self.constraint_owner = {k.id: scenario.fact(k.fact)[0].role for k in scenario.decisive_constraints}
         self._names = {s.role: _name_pattern(s) for s in scenario.stakeholders}
@@ -199,7 +197,11 @@ def _read_turn(
     for roles in addressed_in:
         for role in roles:
             reading.by_role[role].addressed = True
-    questions = [(s, roles or (named if len(named) == 1 else set())) for s, a, roles in zip(sentences, acts, addressed_in, strict=True) if a.act == "question"]
+    questions = [
+        (s, roles or (named if len(named) == 1 else set()))
+        for s, a, roles in zip(sentences, acts, addressed_in, strict=True)
+        if a.act == "question"
+    ]
     _read_questions(index, reading, revealed, questions)
     if sentences:
         _read_concerns(index, reading, board, text, earlier)
@@ -236,7 +238,9 @@ def _read_questions(
             reading.by_role[role].unanswered.append(question)
 
 
-def _read_concerns(index: ScenarioIndex, reading: TurnReading, board: dict[str, dict], text: str, earlier: list[str]) -> None:
+def _read_concerns(
+    index: ScenarioIndex, reading: TurnReading, board: dict[str, dict], text: str, earlier: list[str]
+) -> None:
     """Stances on points and constraints (latest wins), open concerns engaged, and what to raise next."""
     scenario, sentences = index.scenario, reading.sentences
     history = [s for turn in earlier for s in stances_of(scenario, turn)]
@@ -287,9 +291,7 @@ def _read_concerns(index: ScenarioIndex, reading: TurnReading, board: dict[str, 
                 reading.quote_for.setdefault(cid, best_sentence[cid])
         # a concern the person has already answered is not raised as if they had not
         candidates = [
-            cid
-            for cid in unraised_concerns(board, s.role)
-            if cid in r.answered_now or not _answered(scenario, r, cid)
+            cid for cid in unraised_concerns(board, s.role) if cid in r.answered_now or not _answered(scenario, r, cid)
         ] or [cid for cid in unraised_concerns(board, s.role) if not r.points_wrong.get(cid)]
         if candidates:
             best = max(candidates, key=lambda cid: strength[cid] + _SEVERITY_BONUS[scenario.concern(cid)[1].severity])

@@ -49,7 +49,9 @@ class _Reply:
         self.scenario = ctx.scenario
         self.turn = StakeholderTurn(text="", intent="answer")
         self.parts: list[str] = []
-        self.said = {_norm(s) for t in ctx.transcript if t["role"] == ctx.stakeholder.role for s in _SENTENCE.split(t["text"])}
+        self.said = {
+            _norm(s) for t in ctx.transcript if t["role"] == ctx.stakeholder.role for s in _SENTENCE.split(t["text"])
+        }
         self.objected = False
         self.quoted: set[str] = set()  # the person's sentences already restated in this reply
         self.pressed = False
@@ -70,7 +72,13 @@ class _Reply:
         t = self.turn
         t.text = " ".join(self.parts)
         t.intent = (
-            "pushback" if t.pushed_back or self.pressed else "challenge" if t.raised else "acknowledge" if t.resolved else "answer"
+            "pushback"
+            if t.pushed_back or self.pressed
+            else "challenge"
+            if t.raised
+            else "acknowledge"
+            if t.resolved
+            else "answer"
         )
         return t
 
@@ -107,7 +115,10 @@ class _Reply:
     def _judge_open_concerns(self) -> list[str]:
         still_open = []
         for cid, claim in self.r.wrong_now.items():  # a settled concern reopens when the person goes back on it
-            if self.ctx.board.get(cid, {}).get("status") == "resolved" and self.scenario.concern(cid)[0].role == self.ctx.stakeholder.role:
+            if (
+                self.ctx.board.get(cid, {}).get("status") == "resolved"
+                and self.scenario.concern(cid)[0].role == self.ctx.stakeholder.role
+            ):
                 concern = self.scenario.concern(cid)[1]
                 self._say("reopen", cid, quote=_quote(claim), objection=(concern.objection or concern.pushback).strip())
                 self.turn.pushed_back.append(cid)
@@ -141,9 +152,11 @@ class _Reply:
                 if engaged:
                     self._say("partial", f"{cid}-partial", quote=_quote(_clause(self.r.answered_now[cid][0])))
                 self._ask_missing(cid, covered, press=not touched)
-                # an answer that fell short with no progress counts towards escalation; an answer that moved
-                # it forward, or a reminder of an untouched concern, is not held against anyone
-                if touched and not engaged:
+                # counts towards escalation: an answer that fell short with no progress, or speaking to this
+                # stakeholder without asking or answering anything ("Priya, it will be fine"); not an answer
+                # that moved it forward, nor a reminder while the person was busy with other things
+                brushed = self.r.addressed and not self.r.facts_asked and not self.r.unanswered and not self.r.handoffs
+                if (touched or brushed) and not engaged:
                     self._push(cid)
                 else:
                     self.pressed = True
@@ -190,7 +203,12 @@ class _Reply:
             self.turn.pushed_back.append(cid)
             return
         if cid in self.r.wrong_now:
-            self._say("object", cid, quote=_quote(self.r.wrong_now[cid]), objection=(concern.objection or concern.pushback).strip())
+            self._say(
+                "object",
+                cid,
+                quote=_quote(self.r.wrong_now[cid]),
+                objection=(concern.objection or concern.pushback).strip(),
+            )
             self.turn.pushed_back.append(cid)
             return
         answered = not self.r.points_wrong.get(cid) and len(covered) >= points_needed(len(concern.points))
