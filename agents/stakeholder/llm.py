@@ -58,6 +58,8 @@ def build_messages(ctx: StakeholderContext) -> list:
         facts_known=", ".join(known) or prompts.NONE,
         open_concerns="\n".join(_concern_line(ctx, cid) for cid in open_ids) or prompts.NONE,
         next_concern=_concern_line(ctx, ctx.reading.next_concern) if ctx.reading.next_concern else prompts.NONE,
+        constraints="\n".join(_constraint_line(ctx, k) for k in _held_constraints(ctx)) or prompts.NONE,
+        reading=_reading_line(ctx) or prompts.NONE,
     )
     lines = [f"{t['speaker']} ({t['role']}): {t['text']}" for t in ctx.transcript[:-1][-12:]]
     human = prompts.TRANSCRIPT.format(
@@ -83,4 +85,35 @@ def checked(reply: StakeholderTurn, ctx: StakeholderContext) -> StakeholderTurn:
 
 def _concern_line(ctx: StakeholderContext, cid: str) -> str:
     _, c = ctx.scenario.concern(cid)
-    return f"- [{c.id}] {c.challenge} A satisfying answer addresses: {'; '.join(c.points)}. If weak: {c.pushback}"
+    points = "; ".join(_point_line(p) for p in c.must_address)
+    wrong = f" If the answer takes a wrong stance: {c.objection}" if c.objection else ""
+    return f"- [{c.id}] {c.challenge} A satisfying answer addresses: {points}. If weak: {c.pushback}{wrong}"
+
+
+def _point_line(point) -> str:
+    line = point.point
+    if point.says:
+        line += f" (satisfied by e.g. '{point.says[0]}'"
+        line += f"; NOT by e.g. '{point.wrong[0]}')" if point.wrong else ")"
+    return line
+
+
+def _held_constraints(ctx: StakeholderContext):
+    return [k for k in ctx.scenario.decisive_constraints if ctx.scenario.fact(k.fact)[0].role == ctx.stakeholder.role]
+
+
+def _constraint_line(ctx: StakeholderContext, k) -> str:
+    return (
+        f"- [{k.id}] {k.rule}. Honoured by e.g. '{k.honours[0]}'; broken by e.g. '{k.violates[0]}'. "
+        f"If the plan breaks it, object: {k.objection} Never accept a plan that breaks it."
+    )
+
+
+def _reading_line(ctx: StakeholderContext) -> str:
+    """What the offline reading found in the person's turn, as a hint the model may weigh."""
+    r = ctx.reading
+    notes = [f'their claim "{q}" takes the wrong stance on [{cid}]' for cid, q in r.wrong_now.items()]
+    notes += [f'their claim "{q}" breaks your constraint [{kid}]' for kid, q in r.broken.items()]
+    notes += [f"they brushed off [{cid}]" for cid in r.dismissed]
+    notes += [f'they asked you something no fact of yours answers: "{q}"' for q in r.unanswered[:1]]
+    return "; ".join(notes)

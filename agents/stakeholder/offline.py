@@ -106,7 +106,7 @@ class _Reply:
                 self._say("constraint_reveal", kid, fact=fact.text.strip())
                 self.turn.facts_revealed.append(constraint.fact)
             self._say("constraint", kid, quote=_quote(claim), objection=constraint.objection.strip())
-            self.objected = True
+            self.objected = self.pressed = True  # an objection, whether or not a concern of theirs is open
             open_ids = open_concerns(self.ctx.board, self.ctx.stakeholder.role)
             if open_ids:
                 self._push(open_ids[0])
