@@ -87,7 +87,7 @@ def test_a_wrong_stance_is_objected_to_not_acknowledged(offline):
         view.session_id, "Wei, no idempotency keys, no pending state: we just retry until the partner answers."
     )
     assert view.board["exactly-once-payout"]["status"] == "open"
-    wei = [t for t in view.transcript if t.round == 2 and t.role == "engineering"][0]
+    wei = next(t for t in view.transcript if t.round == 2 and t.role == "engineering")
     assert wei.intent == "pushback"
     assert "sign off" not in wei.text.lower()  # the card's acknowledgement is never said to a wrong answer
 
