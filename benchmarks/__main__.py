@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     log = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
 
     from agents.settings import Settings
-    from benchmarks import browser_turn, fanout, offline_session, offline_turns, throughput
+    from benchmarks import browser_turn, fanout, offline_session, offline_turns, reading, throughput
     from benchmarks.common import environment, warm_up
     from graphs.session import Meetings
 
@@ -72,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         env["warmup_s"] = round(warm_up(meetings), 2)
         log(f"  warm-up {env['warmup_s']:.2f} s (not counted)")
         results = []
+        log("0. sentence acts on the held-out split ...")
+        results += reading.run()
         log("1. offline turns ...")
         results += offline_turns.run(
             meetings,

@@ -80,7 +80,7 @@ def clear_text_embeddings() -> None:
     The scenario and signal indexes keep their own vectors, so this only undoes what earlier
     benchmark turns left behind (a real person does not type the same turn twice).
     """
-    from agents import matching
+    from agents.reading import matching
 
     cache = getattr(matching, "_EMBEDDINGS", None)
     if isinstance(cache, dict):
