@@ -185,7 +185,7 @@ def test_structured_nested_scorecard(llm, timings):
 
 def test_json_object_with_schema_is_grammar_constrained(llm, timings):
     """The server's own ``json_object`` + ``schema`` response format (not OpenAI's ``json_schema``)."""
-    model = llm.model_copy(update={"disable_streaming": True, "extra_body": {"max_tokens": 200}}).bind(
+    model = llm.model_copy(update={"disable_streaming": True, "extra_body": {"max_tokens": 600}}).bind(
         response_format={"type": "json_object", "schema": StakeholderReply.model_json_schema()}
     )
     with timed("json_object + schema", timings):

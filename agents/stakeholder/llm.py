@@ -91,11 +91,8 @@ def _concern_line(ctx: StakeholderContext, cid: str) -> str:
 
 
 def _point_line(point) -> str:
-    line = point.point
-    if point.says:
-        line += f" (satisfied by e.g. '{point.says[0]}'"
-        line += f"; NOT by e.g. '{point.wrong[0]}')" if point.wrong else ")"
-    return line
+    # one wrong example per point, so the persona knows the tempting stance; kept short for small models
+    return f"{point.point} (not '{point.wrong[0]}')" if point.wrong else point.point
 
 
 def _held_constraints(ctx: StakeholderContext):
@@ -103,10 +100,7 @@ def _held_constraints(ctx: StakeholderContext):
 
 
 def _constraint_line(ctx: StakeholderContext, k) -> str:
-    return (
-        f"- [{k.id}] {k.rule}. Honoured by e.g. '{k.honours[0]}'; broken by e.g. '{k.violates[0]}'. "
-        f"If the plan breaks it, object: {k.objection} Never accept a plan that breaks it."
-    )
+    return f"- [{k.id}] {k.rule} (broken by e.g. '{k.violates[0]}'). Never accept a plan that breaks it."
 
 
 def _reading_line(ctx: StakeholderContext) -> str:

@@ -27,11 +27,8 @@ Constraints you hold (facts that decide the right answer):
 
 What a first reading of the person's latest turn noticed (check it yourself): {reading}
 
-Judge what the person claimed, not the topic they named: a question settles nothing, and an answer
-that takes the wrong stance gets your objection, not your agreement. Acknowledge in the person's own
-words, never with points they did not make. Do not read your checklist out; ask the one natural
-question for what is missing. If asked something you do not know, say so and ask what they would
-assume, or hand it to the colleague who knows.
+Judge what the person claimed, not the topic: a question settles nothing; a wrong stance gets your
+objection. Acknowledge in their words. Ask one natural question for what is missing; never list points.
 
 Reply as a structured object:
 - text: what you say.
