@@ -191,14 +191,24 @@ class Verdict(BaseModel):
 
 
 def test_json_object_with_schema_is_grammar_constrained(llm, timings):
-    """The server's own ``json_object`` + ``schema`` response format (not OpenAI's ``json_schema``)."""
-    model = llm.model_copy(
-        update={"disable_streaming": True, "temperature": 0, "extra_body": {"max_tokens": 300}}
-    ).bind(response_format={"type": "json_object", "schema": Verdict.model_json_schema()})
+    """The server's own ``json_object`` + ``schema`` response format (not OpenAI's ``json_schema``).
+
+    Within the app's retry budget (three tries, as ``ask_structured`` makes): the 135M model now and
+    then pads the grammar's free whitespace until the token cap, which the next try does not repeat.
+    """
+    model = llm.model_copy(update={"disable_streaming": True, "temperature": 0.7, "extra_body": {"max_tokens": 300}})
+    model = model.bind(response_format={"type": "json_object", "schema": Verdict.model_json_schema()})
+    replies, errors = [], []
     with timed("json_object + schema", timings):
-        reply = model.invoke([("system", STAKEHOLDER_SYSTEM), ("user", "Dana, is the budget approved?")])
-    parsed = Verdict.model_validate_json(reply.content)
-    assert parsed.text.strip()
+        for _ in range(3):
+            try:
+                reply = model.invoke([("system", STAKEHOLDER_SYSTEM), ("user", "Dana, is the budget approved?")])
+            except openai.LengthFinishReasonError as exc:
+                errors.append(exc)
+                continue
+            replies.append(Verdict.model_validate_json(reply.content))  # whatever it returns obeys the schema
+            break
+    assert replies and replies[0].text.strip(), errors
 
 
 def test_json_schema_method_is_rejected_by_llama_cpp(llm):
