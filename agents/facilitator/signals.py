@@ -30,9 +30,9 @@ from scenarios import Scenario
 FRAMING_SIGNALS = ("framing_users", "framing_scale", "framing_metrics", "framing_constraints")
 FOREIGN_MATCH = -0.75
 # code, schemas, endpoints and config: implementation detail, whatever words surround it (a plain
-# parenthesis is not code)
+# parenthesis is not code, nor a semicolon between clauses: only one glued to what follows, "i++;j")
 _CODE = re.compile(
-    r"[{};=`]|\w\(\)|\b[a-z]+_[a-z_]+\b|\b(SELECT|INSERT|UPDATE|DELETE|POST|GET|PATCH|PUT)\s+[/*A-Za-z]|/v\d+/|\b[a-z]+\.[a-z]+\(",
+    r"[{}=`]|;\S|\w\(\)|\b[a-z]+_[a-z_]+\b|\b(SELECT|INSERT|UPDATE|DELETE|POST|GET|PATCH|PUT)\s+[/*A-Za-z]|/v\d+/|\b[a-z]+\.[a-z]+\(",
 )
 _CAUSAL = re.compile(
     r"\b(because|so that|so we|so users|so the|so a|so no|so it|so every|since|in order to|which (means|keeps|lets)|"
@@ -106,7 +106,8 @@ def _framing_index() -> TopicIndex:
 
 @cache
 def _depth_index() -> TopicIndex:
-    return TopicIndex({"depth": _defs()["depth"]["prototypes"], "framing": _defs()["framing_users"]["prototypes"]})
+    d = _defs()
+    return TopicIndex({name: d[name]["prototypes"] for name in ("depth", "framing_users", "system_level")})
 
 
 @cache

@@ -177,26 +177,45 @@ class TopicIndex:
 
     def __init__(self, topics: dict[str, Sequence[str]]):
         self.names = list(topics)
-        self._owner: list[int] = []
         phrases: list[str] = []
-        for i, name in enumerate(self.names):
-            for phrase in topics[name]:
-                phrases.append(phrase)
-                self._owner.append(i)
+        self._spans: list[tuple[int, int]] = []  # each topic's phrases are one contiguous run
+        for name in self.names:
+            start = len(phrases)
+            phrases += list(topics[name])
+            self._spans.append((start, len(phrases)))
         self.phrases = phrases
         self._vectors = embed(phrases)
+        # The lexical side as a phrases x concepts incidence matrix, so a turn is one matrix product.
+        wanted = [concepts(p) for p in phrases]
+        self._vocab = {c: k for k, c in enumerate(sorted(set().union(*wanted)))}
+        self._incidence = np.zeros((len(phrases), len(self._vocab)))
+        for j, want in enumerate(wanted):
+            self._incidence[j, [self._vocab[c] for c in want]] = 1.0
+        self._wanted = self._incidence.sum(axis=1)
+
+    def _lexical(self, sentences: Sequence[str]) -> np.ndarray:
+        """``lexical_overlap`` of every sentence with every phrase (sentences x phrases)."""
+        present = np.zeros((len(sentences), len(self._vocab)))
+        for i, sentence in enumerate(sentences):
+            present[i, [k for c in concepts(sentence) if (k := self._vocab.get(c)) is not None]] = 1.0
+        shared = present @ self._incidence.T
+        wanted = np.maximum(self._wanted, 1.0)
+        share = shared / wanted
+        share = np.where(shared >= np.minimum(2.0, self._wanted), share, share / 2)
+        return np.where(self._wanted > 0, share, 0.0)
 
     def scores(self, sentences: Sequence[str]) -> np.ndarray:
         """Matrix (sentences x topics) of match strength; > 0 means "about this topic"."""
         if not sentences or not self.names:
             return np.zeros((len(sentences), len(self.names)))
         sims = embed(sentences) @ self._vectors.T  # sentences x phrases
+        lexical_by_phrase = self._lexical(sentences)
         per_topic = np.full((len(sentences), len(self.names)), -1.0)
         lexical = np.zeros_like(per_topic)
-        for j, owner in enumerate(self._owner):
-            per_topic[:, owner] = np.maximum(per_topic[:, owner], sims[:, j])
-            for i, sentence in enumerate(sentences):
-                lexical[i, owner] = max(lexical[i, owner], lexical_overlap(sentence, self.phrases[j]))
+        for t, (start, end) in enumerate(self._spans):
+            if end > start:
+                per_topic[:, t] = sims[:, start:end].max(axis=1)
+                lexical[:, t] = lexical_by_phrase[:, start:end].max(axis=1)
         median = (
             np.median(per_topic, axis=1, keepdims=True) if len(self.names) > 2 else per_topic.mean(1, keepdims=True)
         )

@@ -85,7 +85,8 @@ def clauses(sentence: str) -> list[str]:
             out[-1] += ", " + part
         else:
             out.append(part)
-    return out or [sentence]
+    # a claim that is one clause is read as said: the sentence's own embedding serves both readings
+    return [sentence.strip()] if len(out) <= 1 else out
 
 
 def negated(sentence: str, topic: str) -> bool:

@@ -16,7 +16,16 @@ from agents.board import open_concerns, unraised_concerns
 from agents.reading.acts import CLAIMS, Act, classify
 from agents.reading.guard import without_scorer_directed
 from agents.reading.matching import TopicIndex, embed, split_sentences
-from agents.reading.stance import REVISION, RIGHT, WRONG, Stance, StanceIndex, latest, without_retraction
+from agents.reading.stance import (
+    REVISION,
+    RIGHT,
+    WRONG,
+    Stance,
+    StanceIndex,
+    clauses,
+    latest,
+    without_retraction,
+)
 from scenarios import Scenario, Stakeholder
 
 ROLE_ALIASES = {
@@ -114,6 +123,9 @@ def read_sentences(text: str) -> tuple[tuple[str, ...], tuple[Act, ...]]:
     A sentence that ends with a question mark is a question whatever else it does: the classifier's
     lexical cues are English, and "¿Cuántos usuarios...?" asks all the same."""
     sentences = split_sentences(without_scorer_directed(text))
+    # one model call for the turn: the sentences (for their acts) and the clauses a claim among them
+    # is read by (for its stance); a call costs about as much as three more sentences in it
+    embed([*sentences, *(c for s in sentences for c in clauses(without_retraction(s)[0]))])
     acts = [
         Act("question", {**a.p, "question": max(a.prob("question"), 0.5)}) if s.rstrip().endswith("?") else a
         for s, a in zip(sentences, classify(sentences), strict=True)
@@ -145,13 +157,27 @@ def stances_of(scenario: Scenario, text: str) -> list[Stance]:
         act_of = {c: act.act for c, act in claims}
         # weighing an option is not choosing it: a trade-off can get a side right, never wrong; and
         # brushing a point off ("we don't need to store it first") can only get it wrong
-        hit = _STANCES[key] = [
+        read = [
             replace(st, act=act_of.get(st.sentence, ""), revises=bool(REVISION.search(st.sentence)))
             for st in scenario_index(scenario).stances.read([c for c, _ in claims])
             if not (st.side == WRONG and act_of.get(st.sentence) == "tradeoff")
             and not (st.side == RIGHT and act_of.get(st.sentence) == "dismiss")
         ]
+        hit = _STANCES[key] = _outvoted_wrong_dropped(read)
     return hit
+
+
+def _outvoted_wrong_dropped(stances: list[Stance]) -> list[Stance]:
+    """A turn whose clauses mostly take the right side of a point or constraint does not also take the
+    wrong one: a lone clause that reads wrong there ("go live after February 1 only when we can
+    reproduce any line", beside "shadow billing until the totals match") is the embedding blurring
+    before and after, not the person contradicting themselves mid-turn. A tie keeps the wrong side,
+    so a wrong answer dressed in the right words ("idempotency matters, but no keys") still never
+    settles anything."""
+    votes: dict[str, int] = {}
+    for st in stances:
+        votes[st.key] = votes.get(st.key, 0) + (1 if st.side == RIGHT else -1)
+    return [st for st in stances if st.side == RIGHT or votes[st.key] <= 0]
 
 
 _STANCES: dict[tuple, list[Stance]] = {}
