@@ -34,6 +34,10 @@ class Engines:
     def model(self) -> BaseChatModel:
         return self._model_factory(self.settings)
 
+    def one_after_another(self, engine: Engine) -> bool:
+        """Whether a round's stakeholders answer in turn, each hearing the ones before (LLM engine)."""
+        return engine == "llm" and self.settings.hear_each_other
+
     def stakeholder(self, engine: Engine) -> StakeholderAgent:
         return LLMStakeholder(self.model, self.settings) if engine == "llm" else self._offline
 

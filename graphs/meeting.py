@@ -25,6 +25,7 @@ CLOSING_SLOT = 99  # after every stakeholder's reply in the round
 STREAM_TEXT = "stream_text"  # configurable key: stream stakeholders' text as "custom" events
 HINT_SLOT = 98  # a coaching whisper comes after the replies, before any closing prompt
 PERSON = "You"
+SPEAKING = ("engineering", "design", "business")
 
 
 def build_meeting_graph(engines: Engines, scenario_of: Callable[[str], Scenario], checkpointer=None):
@@ -60,11 +61,25 @@ def build_meeting_graph(engines: Engines, scenario_of: Callable[[str], Scenario]
         speakers = route_speakers(scenario, state["board"], reading)
         return {"speakers": [{"role": s.role, "reason": s.reason} for s in speakers]}
 
-    def fan_out(state: MeetingState) -> list[Send] | str:
+    def fan_out(state: MeetingState) -> list[Send] | Send | str:
+        if engines.one_after_another(state["engine"]):
+            return next_colleague(state)
         sends = [
             Send("stakeholder", {**state, "speaker": s["role"], "slot": i + 1}) for i, s in enumerate(state["speakers"])
         ]
         return sends or "settle"
+
+    def next_colleague(state: MeetingState) -> Send | str:
+        """LLM engine: the round's next stakeholder answers after the ones before it, hearing them.
+
+        Each reply is its own step (and checkpoint), so a failed call keeps the replies before it
+        and a retry answers from there. The first reply streams as soon as it starts.
+        """
+        answered = {t["role"] for t in state["transcript"] if t["round"] == state["round"] and t["role"] in SPEAKING}
+        for i, s in enumerate(state["speakers"]):
+            if s["role"] not in answered:
+                return Send("colleague", {**state, "speaker": s["role"], "slot": i + 1})
+        return "settle"
 
     def stakeholder(task: StakeholderTask, config: RunnableConfig) -> MeetingState:
         scenario = scenario_of(task["scenario_id"])
@@ -142,13 +157,15 @@ def build_meeting_graph(engines: Engines, scenario_of: Callable[[str], Scenario]
     graph.add_node("ask_user", ask_user)
     graph.add_node("route", route)
     graph.add_node("stakeholder", stakeholder)
+    graph.add_node("colleague", stakeholder)  # the same agent, one after another (see next_colleague)
     graph.add_node("settle", settle)
     graph.add_node("score", score)
     graph.add_edge(START, "open")
     graph.add_edge("open", "ask_user")
     graph.add_conditional_edges("ask_user", lambda s: "score" if s.get("end_reason") else "route", ["score", "route"])
-    graph.add_conditional_edges("route", fan_out, ["stakeholder", "settle"])
+    graph.add_conditional_edges("route", fan_out, ["stakeholder", "colleague", "settle"])
     graph.add_edge("stakeholder", "settle")
+    graph.add_conditional_edges("colleague", next_colleague, ["colleague", "settle"])
     graph.add_conditional_edges(
         "settle", lambda s: "score" if s.get("end_reason") else "ask_user", ["score", "ask_user"]
     )

@@ -1,9 +1,10 @@
 """A fake chat model for the LLM engine's logic: scripted tool calls, chosen by who is being asked.
 
-``with_structured_output(method="function_calling")`` binds the schema as a tool and parses the
-reply's tool call; this fake returns itself from ``bind_tools`` and answers with a tool call
-built by ``answer(messages)``. Under parallel ``Send`` it answers by the role in the prompt,
-never from one shared iterator.
+``ask_structured`` binds the schema as a tool (``function_calling``) or sends it as a
+``response_format`` (the JSON methods) and reads the reply's tool call or content; this fake
+keeps what each call was bound with (``requests``: the tools, the token limit, the temperature)
+and answers with a tool call built by ``answer(messages)``. Under parallel ``Send`` it answers
+by the role in the prompt, never from one shared iterator.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class ScriptedChatModel(BaseChatModel):
     fail_with: Exception | None = None
     model_config = ConfigDict(arbitrary_types_allowed=True)
     _calls: list[list[BaseMessage]] = PrivateAttr(default_factory=list)
+    _requests: list[dict] = PrivateAttr(default_factory=list)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     @property
@@ -64,15 +66,21 @@ class ScriptedChatModel(BaseChatModel):
         return self._calls
 
     @property
+    def requests(self) -> list[dict]:
+        """The request fields of each call (tools, tool_choice, extra_body, temperature, ...)."""
+        return self._requests
+
+    @property
     def _llm_type(self) -> str:
         return "scripted-fake"
 
     def bind_tools(self, tools, **kwargs):
-        return self
+        return self.bind(tools=tools, **kwargs)
 
     def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
         with self._lock:
             self._calls.append(list(messages))
+            self._requests.append(kwargs)
         if self.latency:
             time.sleep(self.latency)
         if self.fail_with is not None:

@@ -97,7 +97,9 @@ def test_invalid_structured_reply_is_retried_then_reported(library, tmp_path):
     model = ScriptedChatModel(answer=lambda messages: ("StakeholderTurn", {"text": "hi", "intent": "shout"}))
     meetings = llm_meetings(library, model, tmp_path, max_retries=1)
     view = meetings.start("chat-system")
-    with pytest.raises(MeetingError, match="did not return a valid StakeholderTurn after 2 tries"):
+    with pytest.raises(
+        MeetingError, match=r"did not return a valid StakeholderTurn \(Priya Raman.s reply\) after 2 tries"
+    ):
         meetings.send(view.session_id, "Priya, how many users?")
     priya_calls = [c for c in model.calls if str(c[0].content).startswith("You are Priya")]
     assert len(priya_calls) == 2  # one try and one retry
