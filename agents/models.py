@@ -111,16 +111,17 @@ def ask_structured(
     """
     provider = detect(settings)
     learned = memory.recall(settings)
+    reasoning = provider.reasoning or bool(learned.reasoning)
     methods = _methods(settings, provider, learned)
     schema_json = schemas.strict_schema(schema)
     label = label or f"a {schema.__name__}"
     end = time.monotonic() + settings.timeout
     attempt = _Attempt(
         method=methods[0],
-        budget=(max_tokens or settings.max_tokens) + (settings.reasoning_tokens if provider.reasoning else 0),
-        temperature=None if provider.reasoning or learned.temperature is False else _temp(settings, temperature),
-        token_param=learned.token_param or ("max_completion_tokens" if provider.reasoning else provider.token_param),
-        reasoning_effort=settings.reasoning_effort if provider.reasoning else None,
+        budget=(max_tokens or settings.max_tokens) + (settings.reasoning_tokens if reasoning else 0),
+        temperature=None if reasoning or learned.temperature is False else _temp(settings, temperature),
+        token_param=learned.token_param or ("max_completion_tokens" if reasoning else provider.token_param),
+        reasoning_effort=settings.reasoning_effort if reasoning and learned.effort is not False else None,
     )
     first_budget = attempt.budget
     usage: dict[str, int] = {}
@@ -139,7 +140,7 @@ def ask_structured(
             param = failure.rejects_parameter
             if param and param not in fixed:  # the endpoint said which parameter it does not take
                 fixed.add(param)
-                learned = _drop_parameter(settings, attempt, param)
+                learned = _drop_parameter(settings, attempt, param, failure)
                 continue
             if not confirmed and failure.may_be_method:  # auto: this method is refused here; try the next
                 rejected[attempt.method] = f"HTTP {failure.status} {failure.detail[:80]}"
@@ -251,7 +252,7 @@ def _next_method(settings, methods, current, rejected, failure: Failure, label: 
     return remaining[0]
 
 
-def _drop_parameter(settings: Settings, attempt: _Attempt, param: str) -> memory.Learned:
+def _drop_parameter(settings: Settings, attempt: _Attempt, param: str, failure: Failure) -> memory.Learned:
     if param == "max_tokens":
         attempt.token_param = "max_completion_tokens"
         return memory.remember(settings, token_param="max_completion_tokens")
@@ -260,9 +261,16 @@ def _drop_parameter(settings: Settings, attempt: _Attempt, param: str) -> memory
         return memory.remember(settings, token_param="max_tokens")
     if param == "temperature":
         attempt.temperature = None
+        if failure.names("only the default") and not memory.recall(settings).reasoning:
+            # how OpenAI's reasoning models refuse it, here behind a name that did not say so
+            # (an Azure deployment): give it the reasoning budget too
+            attempt.budget += settings.reasoning_tokens
+            attempt.token_param = "max_completion_tokens"
+            attempt.reasoning_effort = attempt.reasoning_effort or settings.reasoning_effort
+            return memory.remember(settings, temperature=False, reasoning=True, token_param="max_completion_tokens")
         return memory.remember(settings, temperature=False)
     attempt.reasoning_effort = None
-    return memory.recall(settings)
+    return memory.remember(settings, effort=False)
 
 
 def _retryable(failure: Failure) -> bool:

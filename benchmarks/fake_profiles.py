@@ -39,6 +39,11 @@ class Profile:
     escape_unicode: bool = False  # JSON in replies has \\uXXXX escapes (split mid-escape when streamed)
     serial: bool = False  # one request at a time
     content_filter: bool = False  # trigger words are filtered, in the prompt (400) or the reply
+    deployments: tuple[tuple[str, str], ...] = ()  # Azure: deployment name -> the model behind it
+
+    def underlying(self, model: str) -> str:
+        """The model a request reaches (an Azure deployment's name says nothing about it)."""
+        return dict(self.deployments).get(model, model)
 
 
 PROFILES: dict[str, Profile] = {
@@ -56,7 +61,8 @@ PROFILES: dict[str, Profile] = {
     ),
     "azure": Profile(
         "azure",
-        models=("chat",),  # deployment names
+        models=("chat", "reasoner"),  # deployment names
+        deployments=(("chat", "gpt-4o-mini"), ("reasoner", "o4-mini")),
         owned_by="system",
         auth="api-key",
         azure_paths=True,
@@ -119,7 +125,7 @@ def check(profile: Profile, body: dict, model: str) -> Rejection | None:
     """The error ``profile``'s provider answers ``body`` with, or None."""
     if profile.models and model not in profile.models:
         return _unknown_model(profile, model)
-    reasoning = profile.reasoning_rules and bool(REASONING.match(model))
+    reasoning = profile.reasoning_rules and bool(REASONING.match(profile.underlying(model)))
     limits = [k for k in ("max_tokens", "max_completion_tokens") if body.get(k) is not None]
     if profile.both_limits_rejected and len(limits) == 2:
         return Rejection(400, "Setting 'max_tokens' and 'max_completion_tokens' at the same time is not supported.")
@@ -213,7 +219,7 @@ def strict_violation(schema: dict, where: tuple) -> str | None:
 
 def reasoning_tokens(profile: Profile, body: dict, model: str) -> int:
     """Tokens a reasoning model spends before it writes (0 for other models)."""
-    if not (profile.reasoning_rules and REASONING.match(model)):
+    if not (profile.reasoning_rules and REASONING.match(profile.underlying(model))):
         return 0
     return {"minimal": 100, "low": 400, "medium": 1200, "high": 3000}.get(body.get("reasoning_effort"), 1200)
 

@@ -24,6 +24,8 @@ class Learned(BaseModel):
 
     token_param: str | None = None
     temperature: bool | None = None  # False: the model accepts only its default temperature
+    effort: bool | None = None  # False: refuses reasoning_effort
+    reasoning: bool | None = None  # True: refused temperature the way reasoning models do (o-series behind a name)
     method: StructuredOutputMethod | None = None  # the structured-output method that works
     rejected: list[StructuredOutputMethod] = []  # methods the endpoint refused or ignored
 

@@ -42,6 +42,8 @@ def _strict(node: Any, defs: dict[str, Any]) -> Any:
             out[key] = {name: _strict(sub, defs) for name, sub in value.items()}
         else:
             out[key] = _strict(value, defs)
+    if "const" in out:  # pydantic's one-value Literal; every server reads enums, not all read const
+        out["enum"] = [out.pop("const")]
     if out.get("type") == "object" or "properties" in out:
         out["properties"] = out.get("properties", {})
         out["required"] = list(out["properties"])

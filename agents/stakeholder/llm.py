@@ -117,7 +117,9 @@ def build_messages(ctx: StakeholderContext) -> list:
     human = prompts.TRANSCRIPT.format(
         summary=_summary(ctx, earlier),
         transcript="\n".join(_line(t) for t in recent) or prompts.NONE,
-        colleagues=prompts.COLLEAGUES.format(replies="\n".join(_line(t) for t in colleagues)) if colleagues else "",
+        colleagues=prompts.COLLEAGUES.format(replies="\n".join(f"- {_line(t)}" for t in colleagues))
+        if colleagues
+        else "",
         name=s.name,
         latest=_line(latest) if latest else prompts.NONE,
     )
