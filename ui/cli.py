@@ -59,7 +59,7 @@ def _meetings(settings: Settings) -> Meetings:
 
 
 def _fail(message: str, code: int = 2):
-    errors.print(f"[bold red]error:[/] {escape(message)}")
+    errors.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)  # one line, however wide the terminal
     raise typer.Exit(code)
 
 
@@ -115,7 +115,7 @@ def _one_turn(meetings: Meetings, view: MeetingView) -> MeetingView:
         else:
             new = meetings.send(view.session_id, text)
     except MeetingError as exc:
-        errors.print(f"[bold red]error:[/] {escape(str(exc))}")
+        errors.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
         if exc.view is not None:
             errors.print("[dim]Your turn is saved; press Enter to retry the replies.[/]")
             return exc.view

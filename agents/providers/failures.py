@@ -75,6 +75,8 @@ def classify(exc: BaseException) -> Failure:
         return _from_status(exc.status_code, _provider_words(exc), exc.response)
     if isinstance(exc, ValidationError | json.JSONDecodeError):
         return Failure("invalid_reply", _one_line(str(exc)))
+    if isinstance(exc, ValueError) and _FILTER.search(str(exc)):  # AzureChatOpenAI on finish_reason content_filter
+        return Failure("content_filter", _one_line(str(exc)))
     if isinstance(exc, ValueError | KeyError | TypeError) and not isinstance(exc, UnicodeError):
         # LangChain's "No generations found in stream", a reply without choices, an error object
         return Failure("invalid_reply", f"{type(exc).__name__}: {_one_line(str(exc))}")
