@@ -26,10 +26,11 @@ class ModelError(RuntimeError):
 
     kind: FailureKind = "unknown"
 
-    def __init__(self, message: str, kind: FailureKind | None = None):
+    def __init__(self, message: str, kind: FailureKind | None = None, detail: str = ""):
         super().__init__(" ".join(message.split()))  # always one line
         if kind is not None:
             self.kind = kind
+        self.detail = detail  # the provider's own words, e.g. "HTTP 500: ..."
 
 
 class ModelUnavailable(ModelError):

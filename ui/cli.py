@@ -4,6 +4,7 @@ roundtable web                        # the browser app (meeting room, scenarios
 roundtable play                       # interactive meeting, offline engine unless a key is set
 roundtable run --scenario chat-system --script turns.yaml --json
 roundtable scenarios list | validate PATH...
+roundtable doctor                     # is the model endpoint reachable, which settings work
 """
 
 from __future__ import annotations
@@ -224,6 +225,35 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="Scenario YAML fil
             errors.print(f"[red]invalid[/] {escape(str(exc))}")
     if failed:
         raise typer.Exit(1)
+
+
+@app.command()
+def doctor(
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Probe the configured model endpoint: reachable, key, model, structured-output methods, latency."""
+    from agents.providers.doctor import NAMES, diagnose
+
+    settings = _settings(model=model, openai_base_url=base_url)
+    found = diagnose(settings)
+    if as_json:
+        print(json.dumps(found.model_dump() | {"ok": found.ok}, indent=2, ensure_ascii=False))
+        raise typer.Exit(0 if found.ok else 1)
+    console.print(
+        f"[bold]Roundtable doctor[/] · {escape(found.url)} · model {escape(found.model)} · "
+        f"{NAMES.get(found.provider, found.provider)}",
+        soft_wrap=True,
+    )
+    for check in found.checks:
+        mark = {True: "[green]✓[/]", False: "[red]✗[/]", None: "[dim]-[/]"}[check.ok]
+        console.print(f" {mark} {check.name:<17} {escape(check.detail)}", soft_wrap=True)
+    if found.problem:
+        _fail(found.problem, code=1)
+    console.print("Settings to use:")
+    for name, value in found.recommended.items():
+        console.print(f"  {name}={escape(value)}", soft_wrap=True)
 
 
 def main() -> None:

@@ -99,7 +99,14 @@ def _from_status(status: int, detail: str, response: httpx.Response | None) -> F
     return Failure("bad_request", detail, status)
 
 
-def report(
+def report(failure: Failure, settings: Settings, **context) -> ModelError:
+    """The app's error for ``failure``: one line with the URL and the setting to change."""
+    error = _report(failure, settings, **context)
+    error.detail = (f"HTTP {failure.status}: " if failure.status else "") + failure.detail
+    return error
+
+
+def _report(
     failure: Failure,
     settings: Settings,
     *,
@@ -108,7 +115,6 @@ def report(
     schema: str = "reply",
     methods: dict[str, str] | None = None,
 ) -> ModelError:
-    """The app's error for ``failure``: one line with the URL and the setting to change."""
     url = settings.endpoint()
     model = settings.model
     code = f"HTTP {failure.status}: " if failure.status else ""
