@@ -12,6 +12,7 @@ from agents.settings import Settings
 from graphs import MeetingError, Meetings
 from scenarios import Scenario
 from ui.export import escape_md
+from ui.web.doctor_panel import render_doctor
 from ui.web.room import render_room
 from ui.web.services import DIFFICULTY_BADGE, ROLE_AVATAR, get_meetings
 
@@ -119,6 +120,7 @@ def _llm_note(settings: Settings) -> None:
         )
     else:
         st.caption(f"Model {escape_md(settings.model)} at {escape_md(settings.endpoint())}.")
+        render_doctor(settings)
 
 
 def _resume_box(meetings: Meetings) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from agents.providers.replies import clean_text
 from agents.transcript import Turn
 from scenarios import Scenario
 from ui.export import escape_md
@@ -107,6 +108,8 @@ class LiveReplies:
             for r in roles:
                 self.slot(r)
         elif kind in ("partial", "turn") and role:
-            self.slot(role, speaker).text(getattr(event, "text", ""), width="stretch")
+            # a streamed piece can end between the two halves of an emoji: never hand Streamlit a lone one
+            text = clean_text(getattr(event, "text", ""), partial=kind == "partial")
+            self.slot(role, speaker).text(text, width="stretch")
             if kind == "turn":
                 self.status.update(label=f"{self.name(role, speaker)} replied")
