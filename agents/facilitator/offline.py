@@ -252,12 +252,15 @@ def _collaboration(scenario: Scenario, sig: Signals, board: dict[str, dict]) -> 
     resolved = [c for c in raised if c["status"] == "resolved"]
     escalated = [c for c in raised if c["status"] == "escalated"]
     decided = sig.of("decision")
-    last = sig.turns[-1][0] if sig.turns else 0
+    # the close is the last turn that says anything to the room: text aimed at the scorer is set aside
+    last = max((s.turn for s in sig.sentences if s.act.act != "scorer"), default=0)
     closes = any(t == last for t, _ in sig.of("close"))
     brought_in = bringing_in(sig)
+    answered = _answered_by_name(scenario, sig)
     raw = (
         0.5 * len(addressed) + min(1.0, 0.35 * len(acknowledged)) + (2.0 * len(resolved) / len(raised) if raised else 0)
     )
+    raw += min(1.0, 0.25 * len(answered))
     raw += (0.5 if closes and decided else 0) + (0.25 if brought_in else 0) - min(1.0, 0.5 * len(escalated))
     cap = (5 if decided else 3) if resolved else 2
     parts = [
@@ -266,6 +269,8 @@ def _collaboration(scenario: Scenario, sig: Signals, board: dict[str, dict]) -> 
     ]
     if acknowledged:
         parts.append(f"acknowledged {_n(len(acknowledged), 'point')} by name")
+    if answered:
+        parts.append(f"answered {_n(len(answered), 'concern')} to its owner by name")
     if dismissals:
         cap = min(cap, 3 if len(dismissals) == 1 else 2)
         parts.append(f"brushed off {_n(len(dismissals), 'concern')}")
@@ -273,6 +278,23 @@ def _collaboration(scenario: Scenario, sig: Signals, board: dict[str, dict]) -> 
     closing = [h for h in sig.of("close") if h[0] == last]
     evidence = [h for h in acknowledged if len(h[1].split()) >= 4][:2] + brought_in[:1] + closing[:1]
     return _Judgement(raw, "; ".join(parts) + ".", evidence, cap)
+
+
+def _answered_by_name(scenario: Scenario, sig: Signals) -> set[str]:
+    """Concerns the person answered on the right side in a turn that speaks to their owner by name
+    ("Sofia, on the customer side: a usage page ..."): engaging a stakeholder with substance."""
+    from agents.reading.turn import scenario_index
+
+    index = scenario_index(scenario)
+    owner = {c.id: s.role for s in scenario.stakeholders for c in s.concerns}
+    named: dict[int, set[str]] = {}
+    for t, text in sig.turns:
+        named[t] = index.addressed(text)
+    return {
+        st.key.split("#")[0]
+        for t, st in sig.stances
+        if st.side == "right" and "#" in st.key and owner.get(st.key.split("#")[0]) in named.get(t, set())
+    }
 
 
 def _grounded_numbers(scenario: Scenario, sig: Signals, revealed: list[str]) -> set[str]:

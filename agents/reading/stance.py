@@ -58,6 +58,10 @@ WRONG_MIN = 0.5  # a clause takes the wrong side only when clearly about it (sco
 WRONG_MARGIN = 0.25  # ... and clearly nearer it than the satisfying side
 CONSTRAINT_WRONG_MIN = 0.9
 CONSTRAINT_WRONG_MARGIN = 0.6
+# honouring a decisive constraint lifts the trade-offs cap, so a clause must be clearly about the rule's
+# satisfying side too: "buy the vendor's SDK, push through our existing service" brushes "reuse the
+# existing push service" at 0.17 of a margin and honours nothing
+CONSTRAINT_RIGHT_MIN = 0.5
 PARITY_SLACK = 0.06  # cosine by which a negated example must beat plain ones to flip a plain clause
 
 
@@ -72,6 +76,7 @@ class Stance:
     rank: int = 0  # 0: the point (or constraint) the clause is most about
     act: str = ""  # the act of the claim (decision, claim, reason, tradeoff)
     revises: bool = False  # the claim says the person's view changed ("given what Rohan said, ...")
+    strength: float = 0.0  # how clearly the clause is about the key (its topic score, 1 = one margin)
 
 
 def clauses(sentence: str) -> list[str]:
@@ -162,15 +167,16 @@ class StanceIndex:
                 rule = "#" not in key
                 least, margin = (CONSTRAINT_WRONG_MIN, CONSTRAINT_WRONG_MARGIN) if rule else (WRONG_MIN, WRONG_MARGIN)
                 wrong_topic = minus >= least and minus - plus >= margin
-                if not wrong_topic and (plus <= 0 or minus >= plus):  # nearer neither side clearly: no stance
-                    continue
+                if not wrong_topic and (plus <= (CONSTRAINT_RIGHT_MIN if rule else 0) or minus >= plus):
+                    continue  # nearer neither side clearly: no stance
                 side = self._side(clause, vectors[i], key, wrong_topic)
                 if side == WRONG and not wrong_topic and rule and plus < CONSTRAINT_WRONG_MIN:
                     side = None  # a negation flips a rule's side only for a clause clearly about the rule
                 # a clause is wrong only about what it is most about; what it touches in passing it can only get right
                 if side is None or (side == WRONG and len(group) > 1):
                     continue
-                out.append(Stance(key, side, claim, clause, rank=len(group) - 1))
+                strength = float(minus if wrong_topic else plus)
+                out.append(Stance(key, side, claim, clause, rank=len(group) - 1, strength=strength))
         return out
 
     def _side(self, clause: str, vector: np.ndarray, key: str, wrong_topic: bool) -> str | None:

@@ -1,10 +1,10 @@
 """Train the sentence-act classifier and measure it on the held-out split.
 
-    python -m agents.reading.train_acts            # train on corpus/train.jsonl, write acts_model.npz
-    python -m agents.reading.train_acts --split    # first (re)build train/heldout from corpus/part_*.jsonl
+    python -m agents.reading.train_acts                     # train on corpus/train.jsonl, write acts_model.npz
+    python -m agents.reading.train_acts --add NEW.jsonl     # first file new labelled sentences, then train
 
-The split is by a stable hash of each sentence (a fifth held out), so it never changes when
-sentences are added elsewhere. Training is a multinomial logistic regression with balanced class
+The split is by a stable hash of each sentence (a fifth held out), so a sentence always lands on the
+same side and adding sentences never moves the old ones. Training is a multinomial logistic regression with balanced class
 weights and L2 (numpy, full batch, Adam); it takes a few seconds after the embeddings.
 """
 
@@ -35,21 +35,25 @@ def load(path: Path) -> list[dict]:
     return rows
 
 
-def split() -> None:
-    """train.jsonl and heldout.jsonl from every part_*.jsonl (duplicates dropped)."""
-    rows, seen = [], set()
-    for part in sorted(CORPUS.glob("part_*.jsonl")):
-        for row in load(part):
+def add(paths: list[Path]) -> None:
+    """File new labelled sentences into train.jsonl or heldout.jsonl by the stable hash (duplicates of
+    sentences already in either split are dropped)."""
+    splits = {name: load(CORPUS / f"{name}.jsonl") for name in ("train", "heldout")}
+    seen = {r["text"].strip().lower() for rows in splits.values() for r in rows}
+    added = {"train": 0, "heldout": 0}
+    for path in paths:
+        for row in load(path):
             key = row["text"].strip().lower()
-            if key not in seen:
-                seen.add(key)
-                rows.append({"text": row["text"].strip(), "act": row["act"], "domain": row.get("domain", "")})
-    held = [r for r in rows if zlib.crc32(r["text"].lower().encode()) % HELDOUT_SHARE == 0]
-    train = [r for r in rows if r not in held]
-    for name, part in (("train", train), ("heldout", held)):
-        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in part)
+            if key in seen:
+                continue
+            seen.add(key)
+            name = "heldout" if zlib.crc32(key.encode()) % HELDOUT_SHARE == 0 else "train"
+            splits[name].append({"text": row["text"].strip(), "act": row["act"], "domain": row.get("domain", "")})
+            added[name] += 1
+    for name, rows in splits.items():
+        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
         (CORPUS / f"{name}.jsonl").write_text(text, encoding="utf-8")
-    print(f"split {len(rows)} sentences: {len(train)} train, {len(held)} held out")
+    print(f"added {added['train']} sentences to train and {added['heldout']} to held out")
 
 
 def fit(x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
@@ -104,10 +108,10 @@ def heldout_report() -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", action="store_true", help="rebuild train/heldout from corpus/part_*.jsonl")
+    parser.add_argument("--add", nargs="+", type=Path, default=[], help="new labelled sentences (.jsonl) to file first")
     args = parser.parse_args()
-    if args.split:
-        split()
+    if args.add:
+        add(args.add)
     train = load(CORPUS / "train.jsonl")
     x = features([r["text"] for r in train])
     y = np.array([ACTS.index(r["act"]) for r in train])

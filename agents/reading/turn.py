@@ -171,12 +171,12 @@ def _outvoted_wrong_dropped(stances: list[Stance]) -> list[Stance]:
     """A turn whose clauses mostly take the right side of a point or constraint does not also take the
     wrong one: a lone clause that reads wrong there ("go live after February 1 only when we can
     reproduce any line", beside "shadow billing until the totals match") is the embedding blurring
-    before and after, not the person contradicting themselves mid-turn. A tie keeps the wrong side,
-    so a wrong answer dressed in the right words ("idempotency matters, but no keys") still never
-    settles anything."""
-    votes: dict[str, int] = {}
+    before and after, not the person contradicting themselves mid-turn. Each clause votes with how
+    clearly it is about the key; a tie keeps the wrong side, so a wrong answer dressed in the right
+    words ("idempotency matters, but no keys") still never settles anything."""
+    votes: dict[str, float] = {}
     for st in stances:
-        votes[st.key] = votes.get(st.key, 0) + (1 if st.side == RIGHT else -1)
+        votes[st.key] = votes.get(st.key, 0.0) + (st.strength if st.side == RIGHT else -st.strength)
     return [st for st in stances if st.side == RIGHT or votes[st.key] <= 0]
 
 
