@@ -31,8 +31,13 @@ def _meetings(concurrency: int, model, scenarios, data_dir: Path):
     from agents.settings import Settings
     from graphs.session import Meetings
 
+    # all at once: the fan-out measured here; hearing each other (the default) is sequential by design
     settings = Settings(
-        engine="llm", structured_output="function_calling", max_concurrency=concurrency, data_dir=data_dir
+        engine="llm",
+        structured_output="function_calling",
+        max_concurrency=concurrency,
+        hear_each_other=False,
+        data_dir=data_dir,
     )
     engines = Engines(settings, model_factory=lambda s: model)
     return Meetings(settings, engines=engines, checkpointer=InMemorySaver(), scenarios=scenarios)

@@ -189,7 +189,7 @@ def llama_server_command(
 def running_llama_server(
     model_path: Path | str | None = None,
     *,
-    ctx: int = 2048,
+    ctx: int = 8192,  # SmolLM2's own window: the scorer's prompt (rubric, concerns, meeting) and its reply fit
     threads: int = 1,
     startup_timeout: float = 120.0,
     extra_args: Sequence[str] = (),

@@ -36,12 +36,16 @@ def roundtable(*args: str, env: dict[str, str], timeout: float = 600) -> subproc
 @pytest.fixture
 def llm_env(tmp_path, llama_server_url):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ROUNDTABLE_"))}
+    # README's settings for llama.cpp's server: the URL and the model; auto finds the method (its
+    # json_schema answers HTTP 500, a forced tool call works). The rest only keeps a 135M model on
+    # 2 shared cores within the run's time.
     env.update(
         OPENAI_BASE_URL=llama_server_url,
         ROUNDTABLE_MODEL="smollm2",
-        ROUNDTABLE_STRUCTURED_OUTPUT="function_calling",
         ROUNDTABLE_TEMPERATURE="0",
         ROUNDTABLE_MAX_TOKENS="700",
+        ROUNDTABLE_SCORING_MAX_TOKENS="800",
+        ROUNDTABLE_TIMEOUT="240",
         ROUNDTABLE_DATA_DIR=str(tmp_path / "data"),
         PYTHONPATH=str(ROOT),
     )
@@ -75,6 +79,10 @@ def test_scripted_meeting_runs_end_to_end_in_llm_mode(tmp_path, llm_env):
             assert e["quote"] in person[e["turn"] - 1]  # unverifiable quotes were dropped
     assert 1.0 <= card["overall"] <= 5.0
     assert result["usage"]["input_tokens"] > 0 and result["usage"]["output_tokens"] > 0
+    # auto met the real server's HTTP 500 on json_schema once, and settled on a forced tool call
+    learned = json.loads((Path(llm_env["ROUNDTABLE_DATA_DIR"]) / "endpoints.json").read_text())
+    (entry,) = learned.values()
+    assert entry["method"] == "function_calling" and "json_schema" in entry["rejected"]
 
 
 def test_unreachable_model_is_one_clear_error_and_the_turn_is_kept(tmp_path, llm_env):

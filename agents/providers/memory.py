@@ -31,7 +31,7 @@ class Learned(BaseModel):
 
 
 _lock = threading.Lock()
-_cache: dict[tuple[str, str], Learned] = {}
+_cache: dict[tuple[str, str, str], Learned] = {}  # (file, endpoint, model)
 
 
 def endpoint_key(settings: Settings) -> str:
@@ -42,39 +42,32 @@ def endpoint_key(settings: Settings) -> str:
 
 def recall(settings: Settings) -> Learned:
     """What is known about the settings' endpoint and model (a copy; change it with ``remember``)."""
-    key = (endpoint_key(settings), settings.model)
-    path = _path(settings)
+    path, name = _path(settings), _name(settings)
+    key = (str(path), name, settings.model)
     with _lock:
         if key not in _cache:
-            _cache[key] = _load(path).get("|".join(key), Learned())
+            _cache[key] = _load(path).get(name, Learned())
         return _cache[key].model_copy(deep=True)
 
 
 def remember(settings: Settings, **facts) -> Learned:
     """Record facts about the settings' endpoint and model, in memory and on disk."""
-    key = (endpoint_key(settings), settings.model)
-    path = _path(settings)
+    path, name = _path(settings), _name(settings)
+    key = (str(path), name, settings.model)
     with _lock:
-        current = _cache.get(key) or _load(path).get("|".join(key), Learned())
+        current = _cache.get(key) or _load(path).get(name, Learned())
         updated = current.model_copy(update=facts)
         if updated == current and key in _cache:
             return updated.model_copy(deep=True)
         _cache[key] = updated
         stored = _load(path)
-        stored["|".join(key)] = updated
+        stored[name] = updated
         _save(path, stored)
         return updated.model_copy(deep=True)
 
 
-def forget(settings: Settings) -> None:
-    """Drop what was learned about the settings' endpoint and model (the doctor re-probes)."""
-    key = (endpoint_key(settings), settings.model)
-    path = _path(settings)
-    with _lock:
-        _cache.pop(key, None)
-        stored = _load(path)
-        if stored.pop("|".join(key), None) is not None:
-            _save(path, stored)
+def _name(settings: Settings) -> str:
+    return f"{endpoint_key(settings)}|{settings.model}"
 
 
 def _path(settings: Settings) -> Path:
