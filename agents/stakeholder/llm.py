@@ -109,7 +109,9 @@ def build_messages(ctx: StakeholderContext) -> list:
         facts_now="\n".join(f"- [{f.id}] {f.text}" for f in facts_now) or prompts.NONE,
         facts_known=", ".join(known) or prompts.NONE,
         open_concerns="\n".join(_concern_line(ctx, cid) for cid in open_ids) or prompts.NONE,
-        next_concern=_concern_line(ctx, ctx.reading.next_concern) if ctx.reading.next_concern else prompts.NONE,
+        next_concern=_concern_line(ctx, ctx.reading.next_concern, new=True)
+        if ctx.reading.next_concern
+        else prompts.NONE,
         constraints="\n".join(_constraint_line(ctx, k) for k in _held_constraints(ctx)) or prompts.NONE,
         reading=_reading_line(ctx) or prompts.NONE,
     )
@@ -198,7 +200,7 @@ def _board_line(ctx: StakeholderContext) -> str:
     return "; ".join([*parts, f"facts shared: {shared}"])
 
 
-def _concern_line(ctx: StakeholderContext, cid: str) -> str:
+def _concern_line(ctx: StakeholderContext, cid: str, *, new: bool = False) -> str:
     _, c = ctx.scenario.concern(cid)
     pushbacks = int(ctx.board.get(cid, {}).get("pushbacks", 0))
     return prompts.CONCERN.format(
@@ -207,8 +209,8 @@ def _concern_line(ctx: StakeholderContext, cid: str) -> str:
         points="; ".join(_point_line(p) for p in c.must_address),
         pushback=c.pushback,
         wrong=f" If the answer takes a wrong stance: {c.objection}" if c.objection else "",
-        count=prompts.PUSHBACKS.get(pushbacks, prompts.PUSHBACKS[2]),
-    )
+        count="" if new else prompts.PUSHBACKS.get(pushbacks, prompts.PUSHBACKS[2]),
+    ).rstrip()
 
 
 def _point_line(point) -> str:
