@@ -185,7 +185,7 @@ def _tradeoffs(scenario: Scenario, sig: Signals, broken: list) -> _Judgement:
     raw = (min(2.5, 0.8 + 0.7 * len(real)) if real else 0.6 if named else 0) + (
         1.0 if grounded else 0.3 if decided else 0
     )
-    raw += min(1.0, 0.5 * (len(grounded) - 1)) + (0.5 if honoured else 0) - 1.0 * len(flips)
+    raw += min(0.5, 0.25 * (len(grounded) - 1)) + (0.5 if honoured else 0) - 1.0 * len(flips)
     raw += 1.0 if asked and not real else 0
     cap = 5 if real and grounded else 3 if (named or decided or asked) else 1
     parts = [
@@ -197,8 +197,11 @@ def _tradeoffs(scenario: Scenario, sig: Signals, broken: list) -> _Judgement:
         if broken:
             cap = min(cap, 2)
             parts.append("but the plan breaks a constraint the room holds: " + _rules(scenario, broken))
+        elif honoured and len(honoured) < len(scenario.decisive_constraints):
+            cap = min(cap, 4)  # weighed against part of the context: another constraint never entered the call
+            parts.append("and the decision honours part of the context but never weighs " + _unweighed(scenario, sig))
         elif honoured:
-            parts.append("and the decision honours the deciding constraint")
+            parts.append("and the decision honours the deciding constraints")
         else:  # weighed, but not against the context that decides this meeting: the 3 anchor
             cap = min(cap, 3)
             parts.append("without taking the deciding constraint into account")
@@ -303,6 +306,11 @@ def _grounded_numbers(scenario: Scenario, sig: Signals, revealed: list[str]) -> 
     known = {n for n in known if len(n.replace(",", "").replace(".", "")) >= 2 or n not in "0123456789"}
     claims = [text for name in ("claim", "decision", "tradeoff", "reason") for _, text in sig.of(name)]
     return {n for text in claims for n in _NUMBER.findall(text) if n in known}
+
+
+def _unweighed(scenario: Scenario, sig: Signals) -> str:
+    verdicts = _constraint_verdicts(scenario, sig)
+    return "; ".join(k.rule for k in scenario.decisive_constraints if k.id not in verdicts)
 
 
 def _rules(scenario: Scenario, broken: list) -> str:

@@ -35,7 +35,7 @@ NEGATION_REACH = 4  # a negator counts for the point's words up to this many wor
 _DEFERRED = re.compile(
     r"\b(defer\w*|later|phase (two|2)|v2|wait(s|ing)? (for|until)|not (now|yet|in (v1|phase one|the first))|"
     r"postpon\w*|out of scope|instead of|rather than|after (launch|the audit|the freeze)|"
-    r"would have|i'd have|we'd have|could have)\b",  # and the road not taken: "without the audit I'd have built it"
+    r"would have|i'd have|we'd have|could have|only (when|once|after|if)|not before)\b",  # and the road not taken: "without the audit I'd have built it"
     re.I,
 )
 # a change of mind said out loud: what lets a later call undo an earlier one on a decisive constraint

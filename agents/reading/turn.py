@@ -34,6 +34,7 @@ ROLE_ALIASES = {
     "business": ("business", "sales", "finance", "commercial", "biz", "go-to-market", "gtm"),
 }
 _VOCATIVE_TAIL = r"(?:\s+(?:lead|team|side|folks|perspective|colleagues|partners|people)\b|\s*[,:])"
+RUN_ON_WORDS = 60  # a "sentence" longer than this is read clause by clause
 RESOLVE_SHARE = 0.6  # share of must-address points that settles a concern
 _SEVERITY_BONUS = {"high": 0.2, "medium": 0.1, "low": 0.0}  # ties between relevant concerns go to the graver
 
@@ -122,7 +123,12 @@ def read_sentences(text: str) -> tuple[tuple[str, ...], tuple[Act, ...]]:
 
     A sentence that ends with a question mark is a question whatever else it does: the classifier's
     lexical cues are English, and "¿Cuántos usuarios...?" asks all the same."""
-    sentences = split_sentences(without_scorer_directed(text))
+    # a run-on (a monologue of 100+ words without a full stop) does several things: read it as its clauses
+    sentences = [
+        part
+        for sentence in split_sentences(without_scorer_directed(text))
+        for part in (clauses(sentence) if len(sentence.split()) > RUN_ON_WORDS else [sentence])
+    ]
     # one model call for the turn: the sentences (for their acts) and the clauses a claim among them
     # is read by (for its stance); a call costs about as much as three more sentences in it
     embed([*sentences, *(c for s in sentences for c in clauses(without_retraction(s)[0]))])
