@@ -70,7 +70,9 @@ def classify(exc: BaseException) -> Failure:
     if isinstance(exc, openai.ContentFilterFinishReasonError):
         return Failure("content_filter", "the reply was filtered")
     if isinstance(exc, openai.APIConnectionError | httpx.TransportError):
-        return Failure("connection", _one_line(str(exc.__cause__ or exc)))
+        cause = exc.__cause__ or exc.__context__
+        words = _one_line(str(cause)) if cause is not None else ""
+        return Failure("connection", "" if words in ("", "Connection error.") else words)
     if isinstance(exc, openai.APIStatusError):
         return _from_status(exc.status_code, _provider_words(exc), exc.response)
     if isinstance(exc, ValidationError | json.JSONDecodeError):
@@ -124,15 +126,15 @@ def _report(
     kind = failure.kind
     if kind == "connection":
         text = (
-            f"Could not reach the model server at {url}{detail}. Check that it is running, or set {url_setting} "
+            f"Could not reach the model at {url}{detail}. Check that it is running, or set {url_setting} "
             "to the right endpoint; use --engine offline to practise without a model."
         )
         return ModelUnavailable(text, kind)
     if kind == "timeout":
         text = (
-            f"The model at {url} did not finish {what} within {settings.timeout:g} s (ROUNDTABLE_TIMEOUT: the limit "
-            f"for one reply, {tries} {'try' if tries == 1 else 'tries'} included). Check the server, or raise "
-            "ROUNDTABLE_TIMEOUT."
+            f"The model at {url} did not finish {what} within {settings.timeout:g} s ({tries} "
+            f"{'try' if tries == 1 else 'tries'}; ROUNDTABLE_TIMEOUT is the limit for one reply, retries included). "
+            "Check the server, or raise ROUNDTABLE_TIMEOUT."
         )
         return ModelUnavailable(text, kind)
     if kind == "auth":
