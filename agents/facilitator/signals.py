@@ -30,9 +30,10 @@ from scenarios import Scenario
 FRAMING_SIGNALS = ("framing_users", "framing_scale", "framing_metrics", "framing_constraints")
 FOREIGN_MATCH = -0.75
 # code, schemas, endpoints and config: implementation detail, whatever words surround it (a plain
-# parenthesis is not code, nor a semicolon between clauses: only one glued to what follows, "i++;j")
+# parenthesis is not code, nor notes' shorthand "everyone else = push": a semicolon or an equals sign
+# counts only glued to what follows, "i++;j", "retries=3", or doubled, "a == b")
 _CODE = re.compile(
-    r"[{}=`]|;\S|\w\(\)|\b[a-z]+_[a-z_]+\b|\b(SELECT|INSERT|UPDATE|DELETE|POST|GET|PATCH|PUT)\s+[/*A-Za-z]|/v\d+/|\b[a-z]+\.[a-z]+\(",
+    r"[{}`]|[=!]=|=>|\w=\w|;\S|\w\(\)|\b[a-z]+_[a-z_]+\b|\b(SELECT|INSERT|UPDATE|DELETE|POST|GET|PATCH|PUT)\s+[/*A-Za-z]|/v\d+/|\b[a-z]+\.[a-z]+\(",
 )
 _CAUSAL = re.compile(
     r"\b(because|so that|so we|so users|so the|so a|so no|so it|so every|since|in order to|which (means|keeps|lets)|"
