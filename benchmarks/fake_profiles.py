@@ -167,10 +167,11 @@ def check(profile: Profile, body: dict, model: str) -> Rejection | None:
             )
     if fmt.get("type") == "json_schema":
         if profile.json_schema == "500":
-            return Rejection(
+            return Rejection(  # llama-cpp-python's own words (its request model allows two types)
                 500,
-                "response_format type 'json_schema' is not supported; only 'text' and 'json_object' "
-                "(with an optional 'schema') are",
+                "1 validation error: {'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), "
+                "'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema', "
+                "'ctx': {'expected': \"'text' or 'json_object'\"}}",
                 type="internal_server_error",
             )
         spec = fmt.get("json_schema") or {}
