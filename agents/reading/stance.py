@@ -77,6 +77,7 @@ class Stance:
     act: str = ""  # the act of the claim (decision, claim, reason, tradeoff)
     revises: bool = False  # the claim says the person's view changed ("given what Rohan said, ...")
     strength: float = 0.0  # how clearly the clause is about the key (its topic score, 1 = one margin)
+    contested: bool = False  # a wrong side taken in a turn that also takes the right one on the same key
 
 
 def clauses(sentence: str) -> list[str]:
@@ -208,11 +209,12 @@ def latest(stances: list[Stance]) -> dict[str, Stance]:
     """Each key's standing stance (stances in the order they were said): on a point the most recent;
     on a decisive constraint a *decision* that breaks it stands until a later call honours it and says
     the view changed: mentioning a compliant detail after choosing the option that breaks the rule does
-    not undo the choice."""
+    not undo the choice (unless the breaking turn took the rule's right side too: see ``contested``)."""
     out: dict[str, Stance] = {}
     for s in stances:
         was = out.get(s.key)
-        chosen = was is not None and was.side == WRONG and was.act == "decision"
+        # a turn that took both sides of the rule decided nothing that should outlast a later clear call
+        chosen = was is not None and was.side == WRONG and was.act == "decision" and not was.contested
         if "#" not in s.key and chosen and s.side == RIGHT and not s.revises:
             continue
         out[s.key] = s

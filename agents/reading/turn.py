@@ -183,7 +183,12 @@ def _outvoted_wrong_dropped(stances: list[Stance]) -> list[Stance]:
     votes: dict[str, float] = {}
     for st in stances:
         votes[st.key] = votes.get(st.key, 0.0) + (st.strength if st.side == RIGHT else -st.strength)
-    return [st for st in stances if st.side == RIGHT or votes[st.key] <= 0]
+    right = {st.key for st in stances if st.side == RIGHT}
+    return [
+        replace(st, contested=st.side == WRONG and st.key in right)
+        for st in stances
+        if st.side == RIGHT or votes[st.key] <= 0
+    ]
 
 
 _STANCES: dict[tuple, list[Stance]] = {}
