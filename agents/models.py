@@ -166,7 +166,7 @@ def ask_structured(
             failure = Failure("invalid_reply", "the server ignored tool_choice")
             attempt.method = _next_method(settings, methods, attempt.method, rejected, failure, label, tries)
             continue
-        failure = _reply_failure(reply, problem if reply.text else None, provider)
+        failure = _reply_failure(reply, problem if reply.text else None, provider, attempt.method)
         if retries_left <= 0 or time.monotonic() >= end:
             raise report(failure, settings, what=label, tries=tries, schema=schema.__name__)
         retries_left -= 1
@@ -286,7 +286,11 @@ def _wait_before_retry(failure: Failure, tries: int, end: float) -> bool:
     return True
 
 
-def _reply_failure(reply: Reply, problem: Exception | None, provider: Provider) -> Failure:
+def _reply_failure(reply: Reply, problem: Exception | None, provider: Provider, method: str) -> Failure:
+    if method == "function_calling" and not reply.had_tool_call and not reply.cut_off:
+        return Failure(
+            "invalid_reply", "it answered in prose, without the tool call; this server may ignore tool_choice"
+        )
     if reply.filtered:
         return Failure("content_filter", reply.refusal or "finish_reason content_filter")
     if reply.cut_off:

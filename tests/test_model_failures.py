@@ -31,7 +31,7 @@ def server():
 def meetings_for(url: str, library, tmp_path, **extra) -> Meetings:
     settings = Settings(
         engine="llm",
-        provider="openai",
+        provider=extra.pop("provider", "openai"),
         openai_base_url=url,
         openai_api_key=extra.pop("key", "sk-test"),
         model=extra.pop("model", "gpt-4o-mini"),
@@ -202,3 +202,23 @@ def test_the_cli_prints_one_line_and_no_traceback(server, tmp_path, monkeypatch)
     assert "Traceback" not in result.output and isinstance(result.exception, SystemExit | None)
     errors = [line for line in lines if line.startswith("error:")]
     assert len(errors) == 1 and "did not return a valid" in errors[0] and server.base_url in errors[0], lines
+
+
+def test_forcing_function_calling_on_ollama_which_ignores_tool_choice_says_what_to_change(library, tmp_path):
+    with serve(latency=0, profile="ollama") as server:
+        meetings = meetings_for(
+            server.base_url,
+            library,
+            tmp_path,
+            provider="ollama",
+            model="llama3.2:latest",
+            structured_output="function_calling",
+            max_retries=1,
+        )
+        err, sid = failed_turn(meetings)
+        assert "without the tool call; this server may ignore tool_choice" in str(
+            err
+        ) and "ROUNDTABLE_STRUCTURED_OUTPUT" in str(err)
+        assert all(b.get("tool_choice") for b in server.bodies)  # it was asked, and ignored it
+        meetings.settings.structured_output = "auto"  # what README says for Ollama
+        retry_answers(meetings, sid)

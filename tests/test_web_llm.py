@@ -50,3 +50,31 @@ def test_a_streamed_piece_ending_inside_an_emoji_does_not_crash_the_room():
     test = AppTest.from_function(_half_an_emoji_script, default_timeout=30).run()
     assert not test.exception
     assert [t.value for t in test.chat_message[0].text] == ["Sure \U0001f642 and \ufffd."]
+
+
+def test_a_model_failure_in_the_room_is_one_line_and_retry_answers_the_kept_turn(monkeypatch):
+    from benchmarks.fake_openai_server import Fault, serve
+
+    turn = "Priya, how many users do we expect?"
+    with serve(latency=0, profile="openai", api_key="sk-test") as server:
+        for name, value in {
+            "ROUNDTABLE_ENGINE": "llm",
+            "OPENAI_BASE_URL": server.base_url,
+            "OPENAI_API_KEY": "sk-test",
+            "ROUNDTABLE_PROVIDER": "openai",
+            "ROUNDTABLE_MAX_RETRIES": "0",
+        }.items():
+            monkeypatch.setenv(name, value)
+        test = app().run()
+        test.button(key="start_meeting").click().run()
+        server.fail(Fault("malformed"))
+        test.chat_input(key="chat_input").set_value(turn).run()
+        assert not test.exception
+        errors = [str(e.value) for e in test.error]
+        assert len(errors) == 1 and "did not return a valid StakeholderTurn" in errors[0]
+        assert "\n" not in errors[0] and "Traceback" not in everything(test)
+        assert turn in [t.value for m in test.chat_message for t in m.text]  # the turn is kept on screen
+        test.button(key="retry").click().run()
+        assert not test.exception and not test.error
+        replies = [m for m in test.chat_message if m.avatar == "🛠️"]
+        assert replies and "🙂" in replies[-1].text[0].value
