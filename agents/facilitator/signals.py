@@ -183,7 +183,8 @@ def read_signals(scenario: Scenario, person_turns: list[tuple[int, str]]) -> Sig
             hits.setdefault("generic_systems", []).append(h)
         if act == "tradeoff" or s.act.prob("tradeoff") >= 0.3:
             hits.setdefault("tradeoff", []).append(h)
-            if cats or any(st.sentence == s.text for _, st in out.stances):
+            # this scenario's tension: one of its own trade-offs, or a side taken on one of its points
+            if "tradeoffs" in cats or any(st.sentence == s.text for _, st in out.stances):
                 hits.setdefault("real_tradeoff", []).append(h)
         if act == "decision" and (cats or any(st.sentence == s.text for _, st in out.stances)):
             hits.setdefault("grounded_decision", []).append(h)
