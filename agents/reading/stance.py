@@ -62,7 +62,6 @@ CONSTRAINT_WRONG_MARGIN = 0.6
 # satisfying side too: "buy the vendor's SDK, push through our existing service" brushes "reuse the
 # existing push service" at 0.17 of a margin and honours nothing
 CONSTRAINT_RIGHT_MIN = 0.5
-AMBIGUOUS_MARGIN = 0.3  # a clause this near the wrong side too takes neither
 PARITY_SLACK = 0.06  # cosine by which a negated example must beat plain ones to flip a plain clause
 
 
@@ -79,7 +78,6 @@ class Stance:
     revises: bool = False  # the claim says the person's view changed ("given what Rohan said, ...")
     strength: float = 0.0  # how clearly the clause is about the key (its topic score, 1 = one margin)
     contested: bool = False  # a wrong side taken in a turn that also takes the right one on the same key
-    ambiguous: bool = False  # a right side read from a clause nearly as near the wrong one
 
 
 def clauses(sentence: str) -> list[str]:
@@ -172,9 +170,6 @@ class StanceIndex:
                 wrong_topic = minus >= least and minus - plus >= margin
                 if not wrong_topic and (plus <= (CONSTRAINT_RIGHT_MIN if rule else 0) or minus >= plus):
                     continue  # nearer neither side clearly: no stance
-                # about both sides at once ("invoices straight from the real-time stream"): only weighing them
-                # (a trade-off, see ``turn.stances_of``) may count it on the right side
-                ambiguous = not wrong_topic and minus >= WRONG_MIN and plus - minus < AMBIGUOUS_MARGIN
                 side = self._side(clause, vectors[i], key, wrong_topic)
                 if side == WRONG and not wrong_topic and rule and plus < CONSTRAINT_WRONG_MIN:
                     side = None  # a negation flips a rule's side only for a clause clearly about the rule
@@ -182,9 +177,7 @@ class StanceIndex:
                 if side is None or (side == WRONG and len(group) > 1):
                     continue
                 strength = float(minus if wrong_topic else plus)
-                out.append(
-                    Stance(key, side, claim, clause, rank=len(group) - 1, strength=strength, ambiguous=ambiguous)
-                )
+                out.append(Stance(key, side, claim, clause, rank=len(group) - 1, strength=strength))
         return out
 
     def _side(self, clause: str, vector: np.ndarray, key: str, wrong_topic: bool) -> str | None:

@@ -161,15 +161,13 @@ def stances_of(scenario: Scenario, text: str) -> list[Stance]:
             _STANCES.clear()
         claims = claims_of(text)
         act_of = {c: act.act for c, act in claims}
-        # weighing an option is not choosing it: a trade-off can get a side right, never wrong; brushing a
-        # point off ("we don't need to store it first") can only get it wrong; and a claim about both sides
-        # of a point at once is read on neither, unless it weighs them
+        # weighing an option is not choosing it: a trade-off can get a side right, never wrong; and
+        # brushing a point off ("we don't need to store it first") can only get it wrong
         read = [
             replace(st, act=act_of.get(st.sentence, ""), revises=bool(REVISION.search(st.sentence)))
             for st in scenario_index(scenario).stances.read([c for c, _ in claims])
             if not (st.side == WRONG and act_of.get(st.sentence) == "tradeoff")
             and not (st.side == RIGHT and act_of.get(st.sentence) == "dismiss")
-            and not (st.ambiguous and act_of.get(st.sentence) != "tradeoff")
         ]
         hit = _STANCES[key] = _outvoted_wrong_dropped(read)
     return hit
