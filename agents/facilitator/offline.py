@@ -154,10 +154,8 @@ def _systems(scenario: Scenario, sig: Signals) -> _Judgement:
     coverage = min(1.0, len(covered) / max(1, min(6, wanted)))
     lecture = max(0, len(depth) - len(reasoned))
     raw = 3.0 * coverage + min(1.5, 0.5 * len(reasoned)) + (0.5 if brought_in else 0) - 0.5 * lecture
-    if not covered:
-        raw = min(raw, 0.5 * min(2, len(generic)))
-    else:
-        raw = max(raw, 1.0)  # naming this system's own parts is the 2 anchor, even without how they connect
+    # naming this system's own parts is the 2 anchor, even without how they connect
+    raw = max(raw, 1.0) if covered else min(raw, 0.5 * min(2, len(generic)))
     rationale = (
         f"Sketched {len(covered)} of this system's {wanted} parts and flows, {_n(len(reasoned), 'sentence')} with a reason"
         + (
