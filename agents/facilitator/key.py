@@ -15,6 +15,7 @@ import numpy as np
 
 from agents.reading.matching import GENERIC_PHRASES as _GENERIC
 from agents.reading.matching import TopicIndex
+from agents.reading.per_scenario import per_scenario
 from scenarios import Scenario
 
 CATEGORIES = ("parts", "flows", "tradeoffs", "users", "metrics", "money")
@@ -65,11 +66,4 @@ class ScenarioKey:
         return out
 
 
-_KEYS: dict[int, tuple[Scenario, ScenarioKey]] = {}
-
-
-def scenario_key(scenario: Scenario) -> ScenarioKey:
-    hit = _KEYS.get(id(scenario))
-    if hit is None or hit[0] is not scenario:
-        hit = _KEYS[id(scenario)] = (scenario, ScenarioKey(scenario))
-    return hit[1]
+scenario_key = per_scenario(ScenarioKey)  # the key of a scenario, built on first use

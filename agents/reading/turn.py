@@ -16,6 +16,7 @@ from agents.board import open_concerns, unraised_concerns
 from agents.reading.acts import CLAIMS, Act, classify
 from agents.reading.guard import without_scorer_directed
 from agents.reading.matching import TopicIndex, embed, split_sentences
+from agents.reading.per_scenario import per_scenario
 from agents.reading.stance import (
     REVISION,
     RIGHT,
@@ -106,15 +107,7 @@ class ScenarioIndex:
         return {role for role, pattern in self._names.items() if pattern.search(sentence)}
 
 
-_INDEXES: dict[int, tuple[Scenario, ScenarioIndex]] = {}
-
-
-def scenario_index(scenario: Scenario) -> ScenarioIndex:
-    """The cached index of a scenario object (scenarios are immutable and loaded once)."""
-    hit = _INDEXES.get(id(scenario))
-    if hit is None or hit[0] is not scenario:
-        hit = _INDEXES[id(scenario)] = (scenario, ScenarioIndex(scenario))
-    return hit[1]
+scenario_index = per_scenario(ScenarioIndex)  # the index of a scenario, built on first use
 
 
 @lru_cache(maxsize=4096)
