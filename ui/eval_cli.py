@@ -3,15 +3,21 @@
 roundtable eval                                   # every library script, offline unless a key is set
 roundtable eval chat-system --concurrency 8 --out eval-out/
 roundtable eval --calibration --repeat 3 --min-agreement 0.8
+roundtable eval --suite scenarios/suites/nightly.yaml --shard 2/4 --out shard-2/
+roundtable eval --resume eval-out/                # the same command again: finishes an interrupted run
+roundtable eval --baseline old-out/ --fail-on-drop 0.3
+roundtable eval merge shard-*/ --out merged/       # one report from a suite's shards
 
 Exit codes: 0 every expectation met; 1 a band failed or a session failed (with ``--calibration``:
-a session failed or agreement is below ``--min-agreement``); 2 bad input (unknown scenario,
-malformed script: the message names the file, the field and the line).
+a session failed or agreement is below ``--min-agreement``; with a gate: the gate failed), or an
+overall dropped more than ``--fail-on-drop`` against ``--baseline``, or (merge) a shard or session
+is missing; 2 bad input (unknown scenario, malformed script or suite: the message names the file,
+the field and the line); 130 interrupted (what finished is kept: ``--resume``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -19,41 +25,85 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from agents.settings import Settings
 from graphs.evaluation import (
     CALIBRATION_DIR,
-    EXPLOIT_GAP,
-    OVERALL,
+    BaselineDiff,
     EvalInputError,
+    EvalJob,
     EvalReport,
-    RoomSummary,
+    Gate,
+    ResultsLog,
+    RunManifest,
     ScriptResult,
+    compare,
     discover,
     eval_meetings,
+    finish_report,
+    load_suite,
+    merge_runs,
+    parse_shard,
+    read_results,
     room_summary,
     run_evaluation,
+    shard,
+    suite_digest,
 )
-from scenarios import DIMENSIONS, ScenarioError
+from scenarios import ScenarioError
+from ui.eval_view import PlainProgress, print_baseline, print_outcome, print_room, print_workers, progress_bar
+from ui.eval_view import summary_table as summary_table
 from ui.report import write_reports
 
 console = Console()
 errors = Console(stderr=True)
+DEFAULT_OUT = Path("eval-out")
+LLM_CONCURRENCY = 4
 
 
 def eval_command(
     scenarios: Annotated[
-        list[str] | None, typer.Argument(help="Scenario ids to evaluate (default: every one with scripts).")
+        list[str] | None,
+        typer.Argument(
+            help="Scenario ids to evaluate (default: every one with scripts). "
+            "`roundtable eval merge DIR... --out DIR` merges the folders of a suite's shards."
+        ),
     ] = None,
     scripts: Annotated[
         Path | None,
         typer.Option("--scripts", help="Folder of <scenario-id>/*.yaml, or of *.yaml for the scenarios named."),
     ] = None,
+    suite: Annotated[
+        Path | None,
+        typer.Option("--suite", help="Suite file: scripts × scenarios × repeats × engine/model (YAML)."),
+    ] = None,
     engine: Annotated[str | None, typer.Option("--engine", help="offline | llm (default: as for play)")] = None,
-    concurrency: Annotated[int, typer.Option("--concurrency", "-j", min=1, max=64, help="Meetings at once.")] = 4,
-    out: Annotated[Path, typer.Option("--out", help="Where the report files are written.")] = Path("eval-out"),
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            "--concurrency",
+            "-j",
+            min=1,
+            max=64,
+            help="Meetings at once: offline, worker processes (default: one per core); llm, threads (default 4).",
+        ),
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Where the report files are written [eval-out].")] = None,
+    resume: Annotated[
+        Path | None,
+        typer.Option("--resume", help="Finish the interrupted run in this --out folder (same scripts and suite)."),
+    ] = None,
+    shard_spec: Annotated[
+        str | None, typer.Option("--shard", help="Run only slice i of N of the suite (i/N, 1-based), for a CI matrix.")
+    ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option("--baseline", help="An earlier --out folder: report what moved, per script and dimension."),
+    ] = None,
+    fail_on_drop: Annotated[
+        float | None,
+        typer.Option("--fail-on-drop", min=0, help="With --baseline: exit 1 when an overall drops by more than this."),
+    ] = None,
     calibration: Annotated[
         bool,
         typer.Option("--calibration", help="Report agreement and ordering (scripts: scenarios/calibration)."),
@@ -89,91 +139,178 @@ def eval_command(
     base_url: Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible endpoint.")] = None,
 ) -> None:
     """Run scripted meetings in parallel and check each scorecard against the script's bands."""
+    gate = Gate(min_within, max_exploits, max_wrongly_settled, max_canned)
+    if fail_on_drop is not None and baseline is None:
+        _fail("--fail-on-drop needs --baseline OLD_DIR (the run to compare with)")
+    if scenarios and scenarios[0] == "merge":
+        chosen = [scripts, suite, engine, concurrency, resume, shard_spec, model, base_url]
+        if any(v is not None for v in chosen) or calibration or repeat != 1:
+            _fail(
+                "merge takes folders, --out, --baseline/--fail-on-drop and the gate options; the rest was set per shard"
+            )
+        _merge(scenarios[1:], out or DEFAULT_OUT, baseline, fail_on_drop, gate, min_agreement)
+        return
     try:
         settings = Settings(
             **{k: v for k, v in {"engine": engine, "model": model, "openai_base_url": base_url}.items() if v}
         )
     except ValidationError as exc:
         _fail("invalid setting: " + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
-    if scripts is None and calibration and CALIBRATION_DIR.is_dir():
+    if resume is not None and out is not None and out.resolve() != resume.resolve():
+        _fail(f"--resume {resume} writes to that folder; drop --out {out} (or make it the same folder)")
+    out = resume or out or DEFAULT_OUT
+    if scripts is None and suite is None and calibration and CALIBRATION_DIR.is_dir():
         scripts = CALIBRATION_DIR
     try:
         meetings = eval_meetings(settings)
-        jobs = discover(list(meetings.scenarios), scenarios or [], scripts)
-    except (EvalInputError, ScenarioError) as exc:
-        _fail(str(exc))
-    engine_name = settings.resolved_engine()
-    console.print(
-        f"Evaluating {len(jobs)} scripts in {len({j.scenario for j in jobs})} scenarios · "
-        f"{escape(meetings.engines.describe(engine_name))} · {concurrency} at once"
-    )
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.fields[last]}"),
-        console=console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("meetings", total=len(jobs), last="")
-
-        def advance(done: int, total: int, result: ScriptResult) -> None:
-            mark = "[green]ok[/]" if result.passed else "[red]FAIL[/]"
-            progress.update(task, completed=done, last=f"{mark} {escape(result.scenario)}/{escape(result.script)}")
-
-        report = run_evaluation(
-            meetings,
-            jobs,
-            engine=engine_name,
-            concurrency=concurrency,
+        jobs = _jobs(list(meetings.scenarios), scenarios or [], scripts, suite)
+        digest, total = suite_digest(jobs), len(jobs)
+        if shard_spec:
+            jobs = shard(jobs, *parse_shard(shard_spec))
+        before = read_results(baseline) if baseline is not None else None
+        engine_name = settings.resolved_engine()
+        jobs_engines = {j.engine or engine_name for j in jobs}
+        j = concurrency or (os.cpu_count() or 1 if jobs_engines == {"offline"} else LLM_CONCURRENCY)
+        manifest = RunManifest(
+            suite=digest,
+            sessions=total,
+            shard=shard_spec and "{}/{}".format(*parse_shard(shard_spec)),
+            keys=[job.key for job in jobs],
+            engine="+".join(sorted(jobs_engines)),
+            concurrency=j,
             repeat=repeat,
             calibration=calibration,
-            on_result=advance,
         )
-    console.print(summary_table(report))
-    paths = write_reports(report, out)
-    room = room_summary(report)
-    gate = Gate(min_within, max_exploits, max_wrongly_settled, max_canned)
-    code = gate.exit_code(report, room) if gate.active else exit_code(report, calibration, min_agreement)
-    _print_room(room)
-    _print_outcome(report, code, min_agreement, gate)
-    console.print(f"[dim]Wrote {', '.join(escape(str(p)) for p in paths.values())}[/]", soft_wrap=True)
+        log = ResultsLog(out, manifest, resume=resume is not None)
+    except (EvalInputError, ScenarioError) as exc:
+        _fail(str(exc))
+    remaining = log.remaining(jobs)
+    _print_start(meetings, jobs, remaining, log, engine_name, j, shard_spec, total)
+    try:
+        run = _run(meetings, remaining, engine_name, j, repeat, calibration, log, done=len(jobs) - len(remaining))
+    except KeyboardInterrupt:
+        log.close(complete=False)
+        errors.print(
+            f"[bold yellow]Interrupted[/]: {len(log.done) + _appended(log)} of {len(jobs)} sessions kept in "
+            f"{escape(str(out))}; finish with the same command and --resume {escape(str(out))}",
+            soft_wrap=True,
+        )
+        raise typer.Exit(130) from None
+    log.close(complete=True)
+    report = finish_report(log, jobs, run)
+    code = _judge(report, out, gate, calibration, min_agreement, before, baseline, fail_on_drop)
     raise typer.Exit(code)
 
 
-@dataclass(frozen=True)
-class Gate:
-    """Judge the suite as a whole (the room's faults and how near each overall lands) rather than
-    every band: an adversarial suite is meant to find misses, and a gate says how many are tolerated."""
+def _jobs(known: list[str], scenarios: list[str], scripts: Path | None, suite: Path | None) -> list[EvalJob]:
+    if suite is not None:
+        if scripts is not None or scenarios:
+            raise EvalInputError("--suite lists its own scripts and scenarios: drop --scripts and the scenario ids")
+        return load_suite(suite, known)
+    return discover(known, scenarios, scripts)
 
-    min_within: float | None = None
-    max_exploits: int | None = None
-    max_wrongly_settled: int | None = None
-    max_canned: int | None = None
 
-    @property
-    def active(self) -> bool:
-        return any(
-            v is not None for v in (self.min_within, self.max_exploits, self.max_wrongly_settled, self.max_canned)
+def _print_start(meetings, jobs, remaining, log, engine_name, j, shard_spec, total) -> None:
+    engines = {job.engine or engine_name for job in jobs}
+    how = []
+    if "offline" in engines:
+        how.append(f"offline in {min(j, max(1, len(remaining)))} worker processes" if j > 1 else "offline in-process")
+    if "llm" in engines:
+        how.append(f"{escape(meetings.engines.describe('llm'))} · {j} at once")
+    scripts = len({job.path for job in jobs})
+    head = f"Evaluating {len(jobs)} sessions ({scripts} scripts) in {len({job.scenario for job in jobs})} scenarios"
+    if shard_spec:
+        head += f" · shard {escape(shard_spec)} of a {total}-session suite"
+    console.print(f"{head} · {' · '.join(how)}", soft_wrap=True)
+    if len(remaining) < len(jobs) or log.retried:
+        again = f"; {log.retried} that failed run again" if log.retried else ""
+        console.print(f"Resuming: {len(jobs) - len(remaining)} done, {len(remaining)} to go{again}", soft_wrap=True)
+
+
+def _run(meetings, jobs, engine_name, j, repeat, calibration, log: ResultsLog, done: int) -> EvalReport:
+    total = done + len(jobs)
+    if not console.is_terminal:
+        plain = PlainProgress(total, done)
+
+        def on_plain(n: int, _total: int, result: ScriptResult) -> None:
+            log.append(result)
+            plain.update(done + n)
+
+        return run_evaluation(
+            meetings,
+            jobs,
+            engine=engine_name,
+            concurrency=j,
+            repeat=repeat,
+            calibration=calibration,
+            on_result=on_plain,
+        )
+    with progress_bar() as progress:
+        task = progress.add_task("meetings", total=total, completed=done, last="")
+
+        def advance(n: int, _total: int, result: ScriptResult) -> None:
+            log.append(result)
+            mark = "[green]ok[/]" if result.passed else "[red]FAIL[/]"
+            progress.update(task, completed=done + n, last=f"{mark} {escape(result.ident)}")
+
+        return run_evaluation(
+            meetings, jobs, engine=engine_name, concurrency=j, repeat=repeat, calibration=calibration, on_result=advance
         )
 
-    def failures(self, room: RoomSummary) -> list[str]:
-        out = []
-        share = room.within_share
-        if self.min_within is not None and (share is None or share < self.min_within):
-            out.append(f"{room.within} of {room.banded} overalls within {room.tolerance:g} of their band")
-        if self.max_exploits is not None and len(room.exploits) > self.max_exploits:
-            out.append(f"{len(room.exploits)} scripts over {EXPLOIT_GAP:g} above their band")
-        if self.max_wrongly_settled is not None and len(room.wrongly_settled) > self.max_wrongly_settled:
-            out.append(f"{len(room.wrongly_settled)} concerns settled that should stay open")
-        canned = room.repeated_sentences + room.checklist_phrases
-        if self.max_canned is not None and canned > self.max_canned:
-            out.append(f"{canned} repeated sentences or checklist phrases")
-        return out
 
-    def exit_code(self, report: EvalReport, room: RoomSummary) -> int:
-        return int(any(r.error for r in report.results) or bool(self.failures(room)))
+def _appended(log: ResultsLog) -> int:
+    path = log.folder / "results.jsonl"
+    return sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line.strip()) - len(log.done)
+
+
+def _judge(
+    report: EvalReport,
+    out: Path,
+    gate: Gate,
+    calibration: bool,
+    min_agreement: float | None,
+    before: list[ScriptResult] | None,
+    baseline: Path | None,
+    fail_on_drop: float | None,
+    problems: list[str] = (),
+) -> int:
+    """Print the table, room, baseline and outcome, write the reports; the exit code."""
+    console.print(summary_table(report))
+    diff: BaselineDiff | None = None
+    if before is not None:
+        diff = compare(before, report.results, baseline=str(baseline))
+    paths = write_reports(report, out, diff=diff)
+    room = room_summary(report)
+    code = gate.exit_code(report, room) if gate.active else exit_code(report, calibration, min_agreement)
+    print_room(room)
+    print_workers(report)
+    drops = []
+    if diff is not None:
+        drops = diff.drops(fail_on_drop) if fail_on_drop is not None else []
+        print_baseline(diff, drops, fail_on_drop)
+        code = max(code, int(bool(drops)))
+    for problem in problems:
+        console.print(f"[bold red]incomplete[/]: {escape(problem)}", soft_wrap=True)
+    code = max(code, int(bool(problems)))
+    print_outcome(report, code, min_agreement, gate)
+    console.print(f"[dim]Wrote {', '.join(escape(str(p)) for p in paths.values())}[/]", soft_wrap=True)
+    return code
+
+
+def _merge(folders: list[str], out: Path, baseline, fail_on_drop, gate: Gate, min_agreement) -> None:
+    if not folders:
+        _fail("merge: name the --out folders of the shards, e.g. roundtable eval merge shard-*/ --out merged/")
+    try:
+        report, problems = merge_runs([Path(f) for f in folders])
+        before = read_results(baseline) if baseline is not None else None
+    except EvalInputError as exc:
+        _fail(str(exc))
+    if any(Path(f).resolve() == out.resolve() for f in folders):
+        _fail(f"merge --out {out} is one of the shard folders: write the merged report elsewhere")
+    console.print(f"Merged {len(folders)} folders: {len(report.results)} sessions", soft_wrap=True)
+    calibration = report.calibration is not None
+    code = _judge(report, out, gate, calibration, min_agreement, before, baseline, fail_on_drop, problems)
+    raise typer.Exit(code)
 
 
 def exit_code(report: EvalReport, calibration: bool, min_agreement: float | None) -> int:
@@ -185,98 +322,6 @@ def exit_code(report: EvalReport, calibration: bool, min_agreement: float | None
         agreement = report.calibration.pooled.fraction if report.calibration else None
         return int(min_agreement is not None and (agreement is None or agreement < min_agreement))
     return int(bool(report.failures))
-
-
-SHORT = {
-    OVERALL: "all",
-    "framing": "fra",
-    "systems": "sys",
-    "tradeoffs": "tra",
-    "alignment": "ali",
-    "collaboration": "col",
-}
-
-
-def summary_table(report: EvalReport) -> Table:
-    """Failures first; scores outside their band in red, and the bands they missed in the note."""
-    table = Table(title=f"{len(report.results)} scripts · {report.elapsed_s:.1f} s", title_justify="left")
-    table.add_column("", no_wrap=True)
-    table.add_column("scenario/script", min_width=20, overflow="fold")
-    for name in (OVERALL, *DIMENSIONS):
-        table.add_column(SHORT.get(name, name), justify="right", no_wrap=True)
-    table.add_column("note", overflow="fold")
-    for r in report.ordered():
-        checks = {c.target: c for c in r.checks}
-        cells = []
-        for target in (OVERALL, *DIMENSIONS):
-            score = r.overall if target == OVERALL else r.dimensions.get(target)
-            text = "–" if score is None else f"{score:g}"
-            check = checks.get(target)
-            colour = "green" if check and check.inside else "yellow" if check and check.passed else "bold red"
-            cells.append(text if check is None else f"[{colour}]{text}[/]")
-        missed = [
-            f"{c.target} {'–' if c.score is None else f'{c.score:g}'}"
-            + (f"∈{c.band}: a known miss now passes, remove it" if c.known_miss else f"∉{c.band}")
-            for c in r.failed_checks
-        ]
-        known = [f"known miss: {c.target} ({c.known_miss})" for c in r.checks if c.known_miss and c.passed]
-        if r.error:
-            note = f"[red]{escape(r.error[:200])}[/]"
-        elif missed:
-            note = f"[red]{escape(', '.join(missed))}[/]"
-        elif known:
-            note = f"[yellow]{escape('; '.join(known))}[/]"
-        else:
-            note = escape(f"{r.end_reason or ''} {r.turns}/{r.script_turns} turns")
-        status = "[green]ok[/]" if r.passed else "[bold red]FAIL[/]"
-        table.add_row(status, f"{escape(r.scenario)}/{escape(r.script)}", *cells, note)
-    return table
-
-
-def _print_room(room: RoomSummary) -> None:
-    share = "–" if room.within_share is None else f"{room.within_share:.0%}"
-    console.print(
-        f"Room: {room.within} of {room.banded} overalls within {room.tolerance:g} of their band ({share}) · "
-        f"{len(room.exploits)} over {EXPLOIT_GAP:g} above · {room.repeated_sentences} repeated sentences · "
-        f"{room.checklist_phrases} checklist phrases read out · {len(room.wrongly_settled)} concerns settled "
-        "that should stay open",
-        soft_wrap=True,
-    )
-    for item in [*room.exploits, *room.wrongly_settled]:
-        console.print(f"  [yellow]{escape(item)}[/]", soft_wrap=True)
-
-
-def _print_outcome(report: EvalReport, code: int, min_agreement: float | None, gate: Gate | None = None) -> None:
-    cal = report.calibration
-    if cal is not None:
-        parts = [f"agreement {_pct(cal.pooled.fraction)} of {cal.pooled.total} bands"]
-        parts += [f"{t} {_pct(a.fraction)}" for t, a in cal.agreement.items() if a.total]
-        parts.append(f"ordering {_pct(cal.ordering_accuracy)} of {cal.pairs} pairs")
-        console.print("Calibration: " + " · ".join(parts), soft_wrap=True)
-        if cal.spread:
-            spread = ", ".join(f"{t} range {s.max_range:g} stdev {s.mean_stdev:g}" for t, s in cal.spread.items())
-            note = " (offline is deterministic)" if report.engine == "offline" else ""
-            console.print(f"Spread over {cal.repeat} scorings{note}: {spread}", soft_wrap=True)
-        if min_agreement is not None:
-            console.print(f"Required agreement: {min_agreement:.0%}")
-    failed = len(report.failures)
-    if gate is not None and gate.active:
-        problems = gate.failures(room_summary(report))
-        if code == 0:
-            console.print(f"[bold green]OK[/]: the suite passes its gate ({failed} scripts miss a band; listed above)")
-        else:
-            console.print("[bold red]FAILED[/]: " + escape("; ".join(problems) or "a session failed"))
-        return
-    if code == 0:
-        known = sum(1 for r in report.results for c in r.checks if c.known_miss and c.passed)
-        also = f" ({known} known scorer misses, listed above)" if known else ""
-        console.print(f"[bold green]OK[/]: {len(report.results)} scripts, {failed} outside their bands{also}")
-    else:
-        console.print(f"[bold red]FAILED[/]: {failed} of {len(report.results)} scripts failed")
-
-
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"
 
 
 def _fail(message: str, code: int = 2):

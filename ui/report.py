@@ -13,8 +13,9 @@ from html import escape
 from pathlib import Path
 from statistics import fmean
 
-from graphs.evaluation import OVERALL, EvalReport, ScriptResult
+from graphs.evaluation import OVERALL, BaselineDiff, EvalReport, ScriptResult
 from scenarios import DIMENSIONS
+from ui.report_baseline import render_baseline
 
 TARGETS = (*DIMENSIONS, OVERALL)
 COLOURS = {
@@ -45,8 +46,9 @@ CSV_FIELDS = [
 ]
 
 
-def write_reports(report: EvalReport, out_dir: str | Path) -> dict[str, Path]:
-    """Write ``results.jsonl``, ``results.csv``, ``report.html`` and ``summary.json``; returns their paths."""
+def write_reports(report: EvalReport, out_dir: str | Path, diff: BaselineDiff | None = None) -> dict[str, Path]:
+    """Write ``results.jsonl``, ``results.csv``, ``report.html`` and ``summary.json`` (and, with a
+    baseline ``diff``, ``baseline.json``); returns their paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {
@@ -57,7 +59,10 @@ def write_reports(report: EvalReport, out_dir: str | Path) -> dict[str, Path]:
     }
     write_jsonl(report, paths["jsonl"])
     write_csv(report, paths["csv"])
-    paths["html"].write_text(render_html(report), encoding="utf-8")
+    paths["html"].write_text(render_html(report, diff), encoding="utf-8")
+    if diff is not None:
+        paths["baseline"] = out / "baseline.json"
+        paths["baseline"].write_text(diff.model_dump_json(indent=2), encoding="utf-8")
     summary = report.model_dump(exclude={"results"}) | {
         "scripts": len(report.results),
         "failed": len(report.failures),
@@ -68,10 +73,13 @@ def write_reports(report: EvalReport, out_dir: str | Path) -> dict[str, Path]:
 
 
 def write_jsonl(report: EvalReport, path: Path) -> None:
-    """One JSON object per script result (``ScriptResult`` plus ``passed``)."""
-    with path.open("w", encoding="utf-8") as f:
+    """One JSON object per script result (``ScriptResult`` plus ``passed``), in the suite's order;
+    written beside and then moved over the file the run streamed, so a kill never leaves half of it."""
+    partial = path.with_name(path.name + ".tmp")
+    with partial.open("w", encoding="utf-8") as f:
         for r in report.results:
             f.write(json.dumps(r.model_dump() | {"passed": r.passed}, ensure_ascii=False) + "\n")
+    partial.replace(path)
 
 
 def write_csv(report: EvalReport, path: Path) -> None:
@@ -103,8 +111,8 @@ def write_csv(report: EvalReport, path: Path) -> None:
             )
 
 
-def render_html(report: EvalReport) -> str:
-    """The whole report as one HTML document."""
+def render_html(report: EvalReport, diff: BaselineDiff | None = None) -> str:
+    """The whole report as one HTML document (with a before/after section when given a baseline ``diff``)."""
     failed = len(report.failures)
     status = "all expectations met" if not failed else f"{failed} of {len(report.results)} scripts failed"
     parts = [
@@ -115,10 +123,12 @@ def render_html(report: EvalReport) -> str:
         f"<style>{CSS}</style></head><body>",
         "<h1>Roundtable evaluation</h1>",
         f'<p class="summary {"bad" if failed else "good"}"><strong>{escape(status)}</strong> · '
-        f"engine {escape(report.engine)} · {len(report.results)} scripts in "
+        f"engine {escape(report.engine)} · {len(report.results)} sessions in "
         f"{len({r.scenario for r in report.results})} scenarios · concurrency {report.concurrency} · "
-        f"{report.elapsed_s:.1f} s</p>",
+        f"{f'shard {escape(report.shard)} · ' if report.shard else ''}{report.elapsed_s:.1f} s</p>",
     ]
+    if diff is not None:
+        parts.append(render_baseline(diff))
     if report.calibration:
         parts.append(_calibration(report))
     parts += [
