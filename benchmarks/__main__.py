@@ -3,7 +3,8 @@
 Measures (see each module's docstring): the offline turn time including the SQLite checkpoint
 write, a full 8-turn offline session with scoring, and LLM stakeholder fan-out parallel vs
 sequential with a fixed-latency fake model, and evaluation throughput (N sessions one at a time vs
-at once against a fake OpenAI-compatible server), and the browser turn (Enter to every reply on
+at once against a fake OpenAI-compatible server), offline eval in worker processes (2 vs 1, a
+1,000-session suite, memory per worker), and the browser turn (Enter to every reply on
 screen in Chromium, against the app started by ``make run``). Targets are printed, never asserted.
 """
 
@@ -29,6 +30,8 @@ KNOBS = {
     "throughput_latency_s": (1.0, 0.3),
     "throughput_sizes": ((1, 2, 4, 8, 16), (1, 4)),
     "throughput_turns": (4, 2),
+    "eval_workers_repeats": (1, 1),  # sessions of each library script, 2 workers vs 1
+    "eval_suite_repeats": (10, 2),  # the 1,000-session suite's slice timed (x 40 is the whole suite)
     "browser_turns": (8, 3),  # turns timed in Chromium
     "browser_explain_turns": (4, 0),  # a second app with server-side timing marks
     "browser_what_if": (True, False),  # a third app with Streamlit's post-script GC off
@@ -56,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     log = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
 
     from agents.settings import Settings
-    from benchmarks import browser_turn, fanout, offline_session, offline_turns, reading, throughput
+    from benchmarks import browser_turn, eval_workers, fanout, offline_session, offline_turns, reading, throughput
     from benchmarks.common import environment, warm_up
     from graphs.session import Meetings
 
@@ -93,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
             turns=knobs["throughput_turns"],
         )
         meetings.checkpointer.conn.close()
+    log("4b. offline eval in worker processes: 2 vs 1, the 1,000-session suite (scaled), memory per worker ...")
+    results += eval_workers.run(repeats=knobs["eval_workers_repeats"], suite_repeats=knobs["eval_suite_repeats"])
     log("5. browser turn latency (app started by `make run`, Chromium) ...")
     results += browser_turn.run(
         turns=knobs["browser_turns"],

@@ -101,3 +101,20 @@ def test_html_puts_failures_first_and_shows_calibration(report):
     assert [name for _, _, name in rows] == ["crashed", "low", "good", "hostile"]
     assert "2 of 4 scripts failed" in html
     assert "Agreement with the bands" in html and "Pairwise ordering" in html
+
+
+def test_the_before_after_section_charts_moves_and_escapes_names(report):
+    from graphs.evaluation import compare
+
+    before = [r.model_copy(deep=True) for r in report.results]
+    before[0].overall = 4.6  # "good" was 4.6, now 3.8
+    before[1].script = INJECTED  # a case only in the baseline, named by a hostile file
+    before[1].case = f"chat-system/{INJECTED}"
+    diff = compare(before, report.results, baseline=f"old {INJECTED}")
+    html = render_html(report, diff)
+    assert "<script" not in html.lower()
+    assert "Against the baseline" in html and "1 new cases, 1 gone" in html
+    chart = html[html.index('aria-label="Overall before and after') :]
+    chart = chart[: chart.index("</svg>")]
+    assert chart.count('r="4" fill="#fff"') == 1 and "4.6 → 3.8 (-0.8)" in chart
+    assert render_html(report, compare(report.results, report.results)).count("Nothing moved") == 1
