@@ -116,9 +116,9 @@ def print_outcome(report: EvalReport, code: int, min_agreement: float | None, ga
     if code == 0:
         known = sum(1 for r in report.results for c in r.checks if c.known_miss and c.passed)
         also = f" ({known} known scorer misses, listed above)" if known else ""
-        console.print(f"[bold green]OK[/]: {len(report.results)} scripts, {failed} outside their bands{also}")
+        console.print(f"[bold green]OK[/]: {len(report.results)} sessions, {failed} outside their bands{also}")
     else:
-        console.print(f"[bold red]FAILED[/]: {failed} of {len(report.results)} scripts failed")
+        console.print(f"[bold red]FAILED[/]: {failed} of {len(report.results)} sessions failed")
 
 
 def _pct(value: float | None) -> str:

@@ -17,6 +17,7 @@ import multiprocessing as mp
 import os
 import queue
 import resource
+import signal
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -61,6 +62,7 @@ def run_in_workers(
 
     for wid in range(count):
         spawn(wid)
+    finished = False
     try:
         while plan.pending or any(w.job is not None for w in pool.values()):
             try:
@@ -104,9 +106,10 @@ def run_in_workers(
                 break
             if message[0] in ("ready", "bye"):
                 stats[message[1]] = message[2]
+        finished = True
     finally:
         for worker in pool.values():
-            worker.proc.join(timeout=5)
+            worker.proc.join(timeout=5 if finished else 0)
             if worker.proc.is_alive():
                 worker.proc.terminate()
                 worker.proc.join(timeout=5)
@@ -116,6 +119,7 @@ def run_in_workers(
 def worker_main(wid: int, settings, scenarios: dict, repeat: int, inbox, outbox) -> None:
     """One worker process: build a ``Meetings``, load the embedding model, hold meetings until told to stop."""
     started = time.perf_counter()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
     from graphs.evaluation.runner import eval_meetings, run_job, warm_up
 
     meetings = eval_meetings(settings, scenarios=scenarios)
