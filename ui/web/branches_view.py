@@ -12,6 +12,7 @@ import streamlit as st
 
 from agents.facilitator import rubric
 from graphs import MeetingError, Meetings, MeetingView
+from ui.export import escape_md
 from ui.web.transcript_view import render_compact
 
 
@@ -89,7 +90,7 @@ def render_compare(meetings: Meetings, view: MeetingView, nav, *, key_prefix: st
             try:
                 views.append(meetings.view(view.session_id, at=tip))
             except MeetingError as exc:
-                st.warning(f"Cannot show that branch: {exc}")
+                st.warning(f"Cannot show that branch: {escape_md(str(exc))}")
                 return
         st.dataframe(_score_table(views, ["Left", "Right"]), hide_index=True, width="stretch")
         current = view.checkpoint_id

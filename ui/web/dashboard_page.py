@@ -68,7 +68,7 @@ def _passcode_gate() -> None:
             try:
                 gate.set(first)
             except WorkshopError as exc:
-                st.error(str(exc))
+                st.error(escape_md(str(exc)))
                 return
             st.session_state[UNLOCKED] = True
             st.rerun()
@@ -128,7 +128,7 @@ def _create_form(workshops: Workshops) -> None:
             name, scenario_id, round_limit=int(round_limit) if round_limit else None, engine=engine, coaching=coaching
         )
     except WorkshopError as exc:
-        st.error(str(exc))
+        st.error(escape_md(str(exc)))
         return
     st.session_state["ws_selected"] = created.code
     st.success(f"Workshop created. Join code: {created.code}", icon="✅")

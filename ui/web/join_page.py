@@ -51,7 +51,7 @@ def _find(code: str) -> Workshop | None:
         return get_workshops().workshop(code)
     except WorkshopError as exc:
         st.title("Join a workshop", anchor=False)
-        st.error(str(exc), icon="❓")
+        st.error(escape_md(str(exc)), icon="❓")
         return None
 
 
@@ -83,7 +83,7 @@ def _join_form(code: str, workshop: Workshop | None) -> None:
     try:
         participant = get_workshops().join(typed, name, resume_session_id=_joined().get(typed))
     except WorkshopError as exc:
-        st.error(str(exc))
+        st.error(escape_md(str(exc)))
         return
     _remember(participant)
     st.query_params.from_dict({"code": participant.workshop_code, "session": participant.session_id})

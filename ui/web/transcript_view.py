@@ -104,7 +104,9 @@ class LiveReplies:
             roles = list(getattr(event, "roles", None) or ([role] if role else []))
             names = [self.name(r) for r in roles]
             if names:
-                self.status.update(label=f"{' · '.join(names)} {'is' if len(names) == 1 else 'are'} thinking…")
+                # a status label is Markdown: names come from (possibly uploaded) scenarios
+                who = " · ".join(escape_md(n) for n in names)
+                self.status.update(label=f"{who} {'is' if len(names) == 1 else 'are'} thinking…")
             for r in roles:
                 self.slot(r)
         elif kind in ("partial", "turn") and role:
@@ -112,4 +114,4 @@ class LiveReplies:
             text = clean_text(getattr(event, "text", ""), partial=kind == "partial")
             self.slot(role, speaker).text(text, width="stretch")
             if kind == "turn":
-                self.status.update(label=f"{self.name(role, speaker)} replied")
+                self.status.update(label=f"{escape_md(self.name(role, speaker))} replied")
