@@ -2,16 +2,21 @@
 
 The CLI, the web app and batch evaluation all drive the same compiled graph through
 ``Meetings``. A session id is the graph's ``thread_id``; with the default SQLite checkpointer a
-session survives the process and can be resumed by id.
+session survives the process and can be resumed by id. A new id is 128 random bits: knowing it
+is what opens the meeting, so it must not be guessable. Calls that advance a session (start,
+send, retry, finish) hold that session's lock (``graphs.session_lock``): a second call at the
+same moment fails with ``TurnInProgress`` instead of forking the meeting behind the person's back.
 """
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
-import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Literal
 
+from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 from pydantic import BaseModel, Field
 
@@ -23,6 +28,7 @@ from agents.transcript import Turn
 from graphs import history
 from graphs.history import Branch, RewindPoint
 from graphs.meeting import STREAM_TEXT, build_meeting_graph
+from graphs.session_lock import FileSessionLocks, SessionBusy, SessionLocks, ThreadSessionLocks
 from scenarios import Scenario, ScenarioError, ScenarioIssue, load_library
 
 
@@ -72,8 +78,31 @@ class MeetingError(RuntimeError):
         self.view = view
 
 
+class TurnInProgress(MeetingError):
+    """Another call is advancing this session right now (a second tab, another server); nothing was sent."""
+
+
+BUSY_MESSAGE = (
+    "Another turn in this meeting is being answered right now (in another tab or window?). "
+    "Yours was not sent; try again once those replies are in."
+)
+SESSION_ID_BYTES = 16  # 128 bits: a session's id is the secret that opens it
+
+
+def new_session_id() -> str:
+    """A fresh, unguessable session id (32 hex characters)."""
+    return secrets.token_hex(SESSION_ID_BYTES)
+
+
 class Meetings:
-    """Start, drive and read meetings. One instance per process; thread-safe per session."""
+    """Start, drive and read meetings. One instance per process; one turn at a time per session.
+
+    ``locks`` serialises the calls that advance a session across threads and processes (by
+    default lock files under the data dir); ``busy_wait_s`` is how long a call waits for another
+    one on the same session before it gives up with ``TurnInProgress``.
+    """
+
+    busy_wait_s = 0.0
 
     def __init__(
         self,
@@ -82,6 +111,7 @@ class Meetings:
         engines: Engines | None = None,
         checkpointer=None,
         scenarios: dict[str, Scenario] | None = None,
+        locks: SessionLocks | None = None,
     ):
         self.settings = settings or Settings()
         self.engines = engines or Engines(self.settings)
@@ -89,6 +119,7 @@ class Meetings:
         extra.append(self.uploads_dir)
         self.scenarios = scenarios if scenarios is not None else load_library(extra)
         self.checkpointer = checkpointer if checkpointer is not None else sqlite_checkpointer(self.settings)
+        self.locks = locks if locks is not None else default_locks(self.settings, self.checkpointer)
         self.graph = build_meeting_graph(self.engines, self.scenario, self.checkpointer)
 
     def scenario(self, scenario_id: str) -> Scenario:
@@ -109,9 +140,7 @@ class Meetings:
     ) -> MeetingView:
         """Open a new meeting; returns it waiting for the person's first turn."""
         self.engines.prepare(self.scenario(scenario_id))
-        session_id = session_id or uuid.uuid4().hex[:12]
-        if self._snapshot(session_id).values:
-            raise MeetingError(f"session '{session_id}' already exists; resume it instead")
+        session_id = session_id or new_session_id()
         state = {
             "scenario_id": scenario_id,
             "engine": engine or self.settings.resolved_engine(),
@@ -119,7 +148,10 @@ class Meetings:
         }
         if round_limit:
             state["round_limit"] = round_limit
-        return self._run(self._config(session_id), state)
+        with self._turn(session_id):
+            if self._snapshot(session_id).values:
+                raise MeetingError(f"session '{session_id}' already exists; resume it instead")
+            return self._run(self._config(session_id), state)
 
     def send(
         self, session_id: str, text: str, *, at: str | None = None, on_event: OnEvent | None = None
@@ -133,22 +165,29 @@ class Meetings:
         text = text.strip()
         if not text:
             raise MeetingError("an empty turn says nothing; type something, or wrap up")
-        self._expect_person(session_id, at)
-        return self._run(self._resume_config(session_id, at), Command(resume={"text": text}), on_event)
+        with self._turn(session_id):
+            self._expect_person(session_id, at)
+            return self._run(self._resume_config(session_id, at), Command(resume={"text": text}), on_event)
 
     def finish(self, session_id: str, *, at: str | None = None, on_event: OnEvent | None = None) -> MeetingView:
         """Wrap up: the facilitator scores the meeting. Idempotent once scored."""
-        view = self.view(session_id, at=at)
-        if not view.awaiting_person and view.phase != "done":
-            view = self.retry(session_id, at=at, on_event=on_event)  # pending replies come first
-            at = view.checkpoint_id if at else None
-        if view.phase == "done":
-            return view
-        return self._run(self._resume_config(session_id, at), Command(resume={"wrap_up": True}), on_event)
+        with self._turn(session_id):
+            view = self.view(session_id, at=at)
+            if not view.awaiting_person and view.phase != "done":
+                view = self._run(self._config(session_id, at), None, on_event)  # pending replies come first
+                at = view.checkpoint_id if at else None
+            if view.phase == "done":
+                return view
+            return self._run(self._resume_config(session_id, at), Command(resume={"wrap_up": True}), on_event)
 
     def retry(self, session_id: str, *, at: str | None = None, on_event: OnEvent | None = None) -> MeetingView:
         """Run what a failed call left pending (e.g. replies to the last turn) from the checkpoint."""
-        return self._run(self._config(session_id, at), None, on_event)
+        with self._turn(session_id):
+            return self._run(self._config(session_id, at), None, on_event)
+
+    def exists(self, session_id: str, *, at: str | None = None) -> bool:
+        """Whether the session (and, with ``at``, that checkpoint of it) is stored; one cheap read."""
+        return self.checkpointer.get_tuple(self._config(session_id, at)) is not None
 
     def rewind_points(self, session_id: str, *, at: str | None = None) -> list[RewindPoint]:
         """The points just before each of the person's turns on a branch (the latest by default)."""
@@ -227,8 +266,12 @@ class Meetings:
         snapshot = self._snapshot(session_id, at)
         if not snapshot.values:
             where = f" at checkpoint '{at}'" if at else ""
-            raise MeetingError(f"no session '{session_id}'{where} in {self.settings.checkpoint_path}")
+            raise MeetingError(f"no session '{session_id}'{where}")  # no server path: the web shows this
         return snapshot
+
+    def _turn(self, session_id: str):
+        """Hold the session's lock for one call that advances it; ``TurnInProgress`` if another holds it."""
+        return _holding(self.locks, session_id, self.busy_wait_s)
 
     def _expect_person(self, session_id: str, at: str | None = None) -> None:
         view = self.view(session_id, at=at)
@@ -258,6 +301,23 @@ class Meetings:
             return self.view(session_id)
         except MeetingError:
             return None
+
+
+@contextmanager
+def _holding(locks: SessionLocks, session_id: str, wait_s: float) -> Iterator[None]:
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(locks.hold(session_id, wait_s=wait_s))
+        except SessionBusy:
+            raise TurnInProgress(BUSY_MESSAGE) from None
+        yield
+
+
+def default_locks(settings: Settings, checkpointer) -> SessionLocks:
+    """Lock files under the data dir, unless the checkpointer lives in this process's memory only."""
+    if isinstance(checkpointer, InMemorySaver):
+        return ThreadSessionLocks()
+    return FileSessionLocks(settings.data_dir / "locks")
 
 
 def _streaming(config: dict) -> dict:

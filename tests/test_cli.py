@@ -253,7 +253,7 @@ def test_run_with_unknown_scenario_exits_nonzero_and_lists_known_ids(cli_env, sc
 def test_play_with_typed_turns_and_done_prints_scorecard_and_session_id(played):
     _, session_id, output = played
     assert "Scorecard · overall" in output
-    assert re.fullmatch(r"[0-9a-f]{12}", session_id)
+    assert re.fullmatch(r"[0-9a-f]{32}", session_id)  # 128 bits: the id is what opens it
     assert f"roundtable play --session {session_id}" not in output  # finished, not paused
 
 
