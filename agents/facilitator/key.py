@@ -4,7 +4,8 @@ users, metrics and money a sentence is about.
 The key comes from the scenario's ``answer_key`` (see ``scenarios.schema.AnswerKey``); an empty list
 falls back on the cards, as that class documents. A sentence matches a key item when it is about the
 item (margin over the pool, as everywhere in the reading) and nearer it than every generic
-distractor in ``agents/reading/generic.yaml``: so the score reflects what was said about *this* scenario.
+distractor in ``agents/reading/generic.yaml``: so the score reflects what was said about *this*
+scenario. A sentence that only names the proposal's subject ("let's do usage billing") matches nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from agents.reading.matching import GENERIC_PHRASES as _GENERIC
-from agents.reading.matching import TopicIndex
+from agents.reading.matching import TopicIndex, concepts
 from agents.reading.per_scenario import per_scenario
 from scenarios import Scenario
 
@@ -51,6 +52,7 @@ class ScenarioKey:
         topics |= {f"generic:{i}": [g] for i, g in enumerate(_GENERIC)}
         self.index = TopicIndex(topics)
         self._generic = np.array([n.startswith("generic:") for n in self.index.names])
+        self._title = concepts(scenario.title)
 
     def hits(self, sentences: list[str]) -> list[list[KeyHit]]:
         """Per sentence, the key items it is about (best first), none when a generic phrase fits it better."""
@@ -58,7 +60,10 @@ class ScenarioKey:
             return []
         scores = self.index.scores(sentences)
         out = []
-        for row in scores:
+        for sentence, row in zip(sentences, scores, strict=True):
+            if not concepts(sentence) - self._title:  # restating the proposal ("let's do usage billing") says nothing
+                out.append([])
+                continue
             bar = max(0.0, float(row[self._generic].max()))
             found = [(row[j], name) for j, name in enumerate(self.index.names) if not self._generic[j] and row[j] > bar]
             found.sort(reverse=True)

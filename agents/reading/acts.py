@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from agents.reading import logreg
 from agents.reading.matching import embed
 
 ACTS = (
@@ -96,22 +97,13 @@ class Act:
 
 
 @cache
-def _model() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    data = np.load(MODEL_PATH)
-    return data["weights"], data["bias"], data["mean"], data["scale"]
-
-
-def probabilities(x: np.ndarray, weights, bias, mean, scale) -> np.ndarray:
-    """Softmax class probabilities for feature rows ``x``."""
-    logits = ((x - mean) / scale) @ weights + bias
-    logits -= logits.max(axis=1, keepdims=True)
-    p = np.exp(logits)
-    return p / p.sum(axis=1, keepdims=True)
+def _model() -> logreg.Model:
+    return logreg.load(MODEL_PATH)
 
 
 def classify(sentences: list[str]) -> list[Act]:
     """The act of each sentence (one batched embedding for the uncached ones)."""
     if not sentences:
         return []
-    probs = probabilities(features(sentences), *_model())
+    probs = logreg.predict(_model(), features(sentences))
     return [Act(ACTS[int(row.argmax())], {a: float(v) for a, v in zip(ACTS, row, strict=True)}) for row in probs]

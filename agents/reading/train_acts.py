@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from agents.reading.acts import ACTS, MODEL_PATH, features, probabilities
+from agents.reading import logreg
+from agents.reading.acts import ACTS, MODEL_PATH, features
 
 CORPUS = Path(__file__).parent / "corpus"
 HELDOUT_SHARE = 5  # one sentence in five
@@ -56,34 +57,10 @@ def add(paths: list[Path]) -> None:
     print(f"added {added['train']} sentences to train and {added['heldout']} to held out")
 
 
-def fit(x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0) + 1e-6
-    z = (x - mean) / scale
-    n, d = z.shape
-    k = len(ACTS)
-    counts = np.bincount(y, minlength=k).astype(np.float64)
-    sample_w = (n / (k * np.maximum(counts, 1)))[y]
-    onehot = np.eye(k)[y]
-    w, b = np.zeros((d, k)), np.zeros(k)
-    m = [np.zeros_like(w), np.zeros_like(b)]
-    v = [np.zeros_like(w), np.zeros_like(b)]
-    lr, beta1, beta2 = 0.05, 0.9, 0.999
-    for step in range(1, STEPS + 1):
-        p = probabilities(x, w, b, mean, scale)
-        err = (p - onehot) * sample_w[:, None] / sample_w.sum()
-        grads = [z.T @ err + L2 * w, err.sum(axis=0)]
-        for i, (param, g) in enumerate(zip((w, b), grads, strict=True)):
-            m[i] = beta1 * m[i] + (1 - beta1) * g
-            v[i] = beta2 * v[i] + (1 - beta2) * g * g
-            param -= lr * (m[i] / (1 - beta1**step)) / (np.sqrt(v[i] / (1 - beta2**step)) + 1e-8)
-    return {"weights": w.astype(np.float32), "bias": b.astype(np.float32), "mean": mean, "scale": scale}
-
-
 def report(rows: list[dict], model: dict[str, np.ndarray]) -> dict:
     """Accuracy, and precision / recall / F1 per act, of ``model`` on ``rows``; the confused examples."""
     x = features([r["text"] for r in rows])
-    pred = probabilities(x, model["weights"], model["bias"], model["mean"], model["scale"]).argmax(axis=1)
+    pred = logreg.predict(model, x).argmax(axis=1)
     gold = np.array([ACTS.index(r["act"]) for r in rows])
     per_act = {}
     for i, act in enumerate(ACTS):
@@ -102,8 +79,7 @@ def report(rows: list[dict], model: dict[str, np.ndarray]) -> dict:
 
 def heldout_report() -> dict:
     """The shipped weights measured on the committed held-out split."""
-    data = np.load(MODEL_PATH)
-    return report(load(CORPUS / "heldout.jsonl"), {k: data[k] for k in ("weights", "bias", "mean", "scale")})
+    return report(load(CORPUS / "heldout.jsonl"), logreg.load(MODEL_PATH))
 
 
 def main() -> None:
@@ -115,7 +91,7 @@ def main() -> None:
     train = load(CORPUS / "train.jsonl")
     x = features([r["text"] for r in train])
     y = np.array([ACTS.index(r["act"]) for r in train])
-    model = fit(x, y)
+    model = logreg.fit(x, y, len(ACTS), l2=L2, steps=STEPS)
     np.savez_compressed(MODEL_PATH, **model)
     train_acc = report(train, model)["accuracy"]
     held = report(load(CORPUS / "heldout.jsonl"), model)
