@@ -1,42 +1,36 @@
 """Workshop mode: a facilitator opens a workshop, participants join it with a short code, each runs a meeting.
 
 The store records only who joined which workshop and which session is theirs (SQLite under the data
-dir). Status and scores are always read from the meeting itself (``Meetings.view``), never copied
+dir, or PostgreSQL: ``graphs.storage``). Status and scores are always read from the meeting itself (``Meetings.view``), never copied
 into these tables, so the dashboard cannot show a stale score.
 
-The facilitator's dashboard is guarded by ``FacilitatorPasscode``: the passcode comes from the
-environment setting, or is chosen on first use and stored salted and hashed (scrypt) in the data dir.
+A participant's session id is a 128-bit secret, and their meeting opens only through their own
+join link (``/join?code=…&session=…``): ``owner`` tells the meeting room which sessions are not
+its to open. The facilitator's passcode lives in ``graphs.passcode``.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
-import hmac
 import io
-import json
-import os
 import re
 import secrets
-import sqlite3
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from agents.settings import Engine, Settings
-from graphs.session import MeetingError, Meetings, MeetingView
+from agents.settings import Engine
+from graphs import storage
+from graphs.session import MeetingError, Meetings, MeetingView, new_session_id
+from graphs.storage import DuplicateRow
 from scenarios import DIMENSIONS, Dimension
 
 # No 0/O, 1/I/L: a code read aloud or copied from a projector is typed right the first time.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 6
 NAME_MAX = 40
-PASSCODE_MIN = 8
-# scrypt at n=2^14, r=8: 16 MB and ~0.1 s per check (measured on a busy 2-core box): cheap once, slow to guess
-SCRYPT_PARAMS = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 
 ParticipantStatus = Literal["waiting", "in_meeting", "replies_pending", "wrapped_up", "unavailable"]
 STATUS_LABELS: dict[ParticipantStatus, str] = {
@@ -131,7 +125,7 @@ def result_of(participant: Participant, view: MeetingView | None) -> Participant
     )
 
 
-_SCHEMA = """
+_SQLITE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS workshops (
     code TEXT PRIMARY KEY,
     name TEXT NOT NULL,
@@ -151,27 +145,27 @@ CREATE TABLE IF NOT EXISTS participants (
     UNIQUE (workshop_code, name_key)
 );
 """
+# The same tables; ``rowid`` is spelled out (SQLite has it implicitly) so both order joins alike.
+_SCHEMA = {
+    "sqlite": _SQLITE_SCHEMA,
+    "postgres": _SQLITE_SCHEMA.replace(
+        "    name TEXT NOT NULL,\n    name_key", "    rowid BIGSERIAL,\n    name TEXT NOT NULL,\n    name_key"
+    ),
+}
 
 
 class Workshops:
     """Create workshops, let participants join and resume, and read everyone's results.
 
-    One instance per process; safe to share between the web server's threads (one connection
-    behind a lock, WAL so readers of the meeting store are not blocked).
+    One instance per process; safe to share between the web server's threads. The tables live
+    beside the meetings: SQLite under the data dir, or PostgreSQL with ``database_url``, where
+    every server on the database sees the same workshops (``graphs.storage``).
     """
 
     def __init__(self, meetings: Meetings, path: Path | None = None):
         self.meetings = meetings
         self.path = path or meetings.settings.data_dir / "workshops.sqlite"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        with self._lock:
-            self._db.executescript(_SCHEMA)
+        self._db = storage.database(meetings.settings, self.path, _SCHEMA)
 
     # --- workshops -------------------------------------------------------------------------------
 
@@ -201,7 +195,7 @@ class Workshops:
                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (code, name, scenario_id, round_limit, engine, int(coaching), datetime.now(UTC).isoformat()),
                 )
-            except sqlite3.IntegrityError:
+            except DuplicateRow:
                 continue  # the code is taken: draw another
             return self.workshop(code)
         raise WorkshopError("Could not find a free join code; try again.")  # pragma: no cover - 31^6 codes
@@ -249,13 +243,13 @@ class Workshops:
             )
         if workshop.closed:
             raise WorkshopError("This workshop is closed to new participants. Ask your facilitator.")
-        session_id = secrets.token_hex(8)
+        session_id = new_session_id()
         try:
             self._write(
                 "INSERT INTO participants (session_id, workshop_code, name, name_key, joined_at) VALUES (?, ?, ?, ?, ?)",
                 (session_id, workshop.code, name, key, datetime.now(UTC).isoformat()),
             )
-        except sqlite3.IntegrityError:  # the same name, joined a moment ago from another browser
+        except DuplicateRow:  # the same name, joined a moment ago from another browser
             raise WorkshopError(f"Someone has just joined as “{name}”. Pick another name.") from None
         try:
             self._start_meeting(workshop, session_id)
@@ -269,6 +263,11 @@ class Workshops:
         row = self._read_one(
             "SELECT * FROM participants WHERE workshop_code = ? AND session_id = ?", (normalise_code(code), session_id)
         )
+        return Participant.model_validate(dict(row)) if row else None
+
+    def owner(self, session_id: str) -> Participant | None:
+        """The workshop participant whose meeting ``session_id`` is, or None for a practice meeting."""
+        row = self._read_one("SELECT * FROM participants WHERE session_id = ?", (session_id,))
         return Participant.model_validate(dict(row)) if row else None
 
     def participants(self, code: str) -> list[Participant]:
@@ -326,69 +325,13 @@ class Workshops:
             return None
 
     def _write(self, sql: str, params: tuple) -> None:
-        with self._lock:
-            self._db.execute(sql, params)
+        self._db.execute(sql, params)
 
-    def _read_one(self, sql: str, params: tuple) -> sqlite3.Row | None:
-        with self._lock:
-            return self._db.execute(sql, params).fetchone()
+    def _read_one(self, sql: str, params: tuple) -> dict | None:
+        return self._db.one(sql, params)
 
-    def _read_all(self, sql: str, params: tuple) -> list[sqlite3.Row]:
-        with self._lock:
-            return self._db.execute(sql, params).fetchall()
-
-
-class FacilitatorPasscode:
-    """The dashboard's passcode: the environment setting if present, else one chosen on first use.
-
-    A chosen passcode is stored as a salted scrypt hash in ``<data dir>/facilitator_passcode.json``;
-    delete that file to choose a new one.
-    """
-
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        self.path = settings.data_dir / "facilitator_passcode.json"
-
-    @property
-    def from_environment(self) -> bool:
-        return bool(self.settings.facilitator_passcode and self.settings.facilitator_passcode.get_secret_value())
-
-    @property
-    def configured(self) -> bool:
-        return self.from_environment or self.path.exists()
-
-    def set(self, passcode: str) -> None:
-        """Choose the passcode on first use. Refused once one is set (first writer wins)."""
-        if self.configured:
-            raise WorkshopError("A facilitator passcode is already set.")
-        if len(passcode or "") < PASSCODE_MIN:
-            raise WorkshopError(f"Use at least {PASSCODE_MIN} characters.")
-        salt = secrets.token_bytes(16)
-        record = {"algorithm": "scrypt", **SCRYPT_PARAMS, "salt": salt.hex(), "hash": self._hash(passcode, salt).hex()}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            raise WorkshopError("A facilitator passcode is already set.") from None
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(record, f)
-
-    def verify(self, passcode: str) -> bool:
-        given = (passcode or "").encode("utf-8")
-        if self.from_environment:
-            expected = self.settings.facilitator_passcode.get_secret_value().encode("utf-8")
-            # hash both sides so the comparison takes the same time whatever the lengths
-            return hmac.compare_digest(hashlib.sha256(given).digest(), hashlib.sha256(expected).digest())
-        try:
-            record = json.loads(self.path.read_text(encoding="utf-8"))
-            salt, expected = bytes.fromhex(record["salt"]), bytes.fromhex(record["hash"])
-            params = {k: int(record[k]) for k in ("n", "r", "p", "dklen")}
-        except (OSError, ValueError, KeyError, TypeError):
-            return False
-        return hmac.compare_digest(self._hash(passcode or "", salt, params), expected)
-
-    def _hash(self, passcode: str, salt: bytes, params: dict | None = None) -> bytes:
-        return hashlib.scrypt(passcode.encode("utf-8"), salt=salt, **(params or SCRYPT_PARAMS))
+    def _read_all(self, sql: str, params: tuple) -> list[dict]:
+        return self._db.all(sql, params)
 
 
 def _cell(text: str) -> str:

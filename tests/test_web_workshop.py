@@ -13,7 +13,8 @@ from streamlit.testing.v1 import AppTest
 
 from agents.settings import Settings
 from graphs import Meetings
-from graphs.workshops import FacilitatorPasscode, Workshops
+from graphs.passcode import FacilitatorPasscode
+from graphs.workshops import Workshops
 
 APP = str(Path(__file__).parents[1] / "ui" / "web" / "app.py")
 PASSCODE = "tea at four"
@@ -81,22 +82,15 @@ def test_dashboard_refuses_a_wrong_passcode_and_shows_nothing_behind_it():
     assert not at.selectbox and not at.dataframe and not at.get("download_button")
 
 
-def test_first_use_chooses_a_passcode_that_is_then_required(monkeypatch):
+def test_without_a_passcode_the_first_visitor_gets_no_form_to_choose_one(monkeypatch):
     monkeypatch.delenv("ROUNDTABLE_FACILITATOR_PASSCODE")
+    store().create("Secret workshop", "chat-system")
     at = open_page("dashboard")
-    at.text_input(key="ws_new_passcode").input("my own passcode")
-    at.text_input(key="ws_new_passcode_again").input("my own passcode")
-    next(b for b in at.button if b.label == "Set passcode").click()
-    at.run()
-    assert at.text_input(key="ws_new_name").label == "Workshop name"
-    assert FacilitatorPasscode(Settings()).verify("my own passcode")
-
-    again = open_page("dashboard")  # another browser
-    assert not again.text_input(key="ws_passcode").value
-    again.text_input(key="ws_passcode").input("a guess at it")
-    again.button[0].click()
-    again.run()
-    assert [e.value for e in again.error] == ["Wrong passcode."]
+    assert not at.text_input and not at.button and not at.get("form")
+    shown = texts(at)
+    assert "No facilitator passcode is set" in shown and "roundtable passcode set" in shown
+    assert "Secret workshop" not in shown
+    assert not FacilitatorPasscode(Settings()).configured
 
 
 def test_facilitator_creates_a_workshop_and_sees_its_code_and_join_link():

@@ -1,21 +1,17 @@
-"""The workshop store: codes, joining and resuming, the facilitator passcode, and results from real meetings."""
+"""The workshop store: codes, joining and resuming, and results from real meetings (the passcode: test_passcode)."""
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 import threading
 
 import pytest
-from pydantic import SecretStr
 
-from agents.settings import Settings
 from graphs.workshops import (
     CODE_ALPHABET,
     CODE_LENGTH,
     CSV_COLUMNS,
-    FacilitatorPasscode,
     WorkshopError,
     Workshops,
     normalise_code,
@@ -196,39 +192,10 @@ def test_a_participant_whose_session_is_gone_shows_as_unavailable(workshops):
     assert [r.status_label for r in later.results(ws.code)] == ["session unavailable"]
 
 
-def test_passcode_from_the_environment_is_checked_and_cannot_be_replaced(tmp_path):
-    gate = FacilitatorPasscode(Settings(data_dir=tmp_path, facilitator_passcode=SecretStr("correct horse")))
-    assert gate.configured and gate.from_environment
-    assert gate.verify("correct horse")
-    assert not gate.verify("correct hors") and not gate.verify("") and not gate.verify("correct horse ")
-    with pytest.raises(WorkshopError, match="already set"):
-        gate.set("another passcode")
-
-
-def test_passcode_chosen_on_first_use_is_stored_salted_and_hashed(tmp_path):
-    gate = FacilitatorPasscode(Settings(data_dir=tmp_path / "data"))
-    assert not gate.configured and not gate.verify("anything")
-    with pytest.raises(WorkshopError, match="at least 8"):
-        gate.set("short")
-    gate.set("tea at four")
-    stored = gate.path.read_text(encoding="utf-8")
-    assert "tea at four" not in stored
-    record = json.loads(stored)
-    assert record["algorithm"] == "scrypt" and len(bytes.fromhex(record["salt"])) == 16
-    assert gate.path.stat().st_mode & 0o077 == 0
-
-    fresh = FacilitatorPasscode(Settings(data_dir=tmp_path / "data"))
-    assert fresh.configured and not fresh.from_environment
-    assert fresh.verify("tea at four") and not fresh.verify("tea at five")
-    with pytest.raises(WorkshopError, match="already set"):
-        fresh.set("a different one")
-
-
-def test_two_stores_of_one_passcode_get_different_salts(tmp_path):
-    a, b = (
-        FacilitatorPasscode(Settings(data_dir=tmp_path / "a")),
-        FacilitatorPasscode(Settings(data_dir=tmp_path / "b")),
-    )
-    a.set("same passcode")
-    b.set("same passcode")
-    assert json.loads(a.path.read_text())["hash"] != json.loads(b.path.read_text())["hash"]
+def test_a_participants_session_id_is_a_128_bit_secret_and_its_owner_is_known(workshops, offline):
+    ws = workshops.create("w", "chat-system")
+    ana = workshops.join(ws.code, "Ana")
+    assert len(ana.session_id) == 32 and int(ana.session_id, 16) >= 0  # 16 random bytes, hex
+    assert workshops.owner(ana.session_id) == ana
+    practice = offline.start("chat-system").session_id
+    assert workshops.owner(practice) is None

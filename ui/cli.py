@@ -5,6 +5,7 @@ roundtable play                       # interactive meeting, offline engine unle
 roundtable run --scenario chat-system --script turns.yaml --json
 roundtable scenarios list | validate PATH...
 roundtable doctor                     # is the model endpoint reachable, which settings work
+roundtable passcode set               # the facilitator dashboard's passcode (asked twice)
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from agents.settings import Settings
 from graphs import MeetingError, Meetings, MeetingView
 from scenarios import ScenarioError, load_library, load_scenario, load_script
 from ui.eval_cli import eval_command
+from ui.passcode_cli import passcode_app
 from ui.render import board_table, print_turns, scorecard_panel
 from ui.web_cli import web
 
@@ -32,6 +34,7 @@ app = typer.Typer(
 )
 scenarios_app = typer.Typer(no_args_is_help=True, help="Browse and check scenarios.")
 app.add_typer(scenarios_app, name="scenarios")
+app.add_typer(passcode_app, name="passcode")
 app.command("web")(web)
 app.command("eval")(eval_command)
 console = Console()

@@ -1,4 +1,9 @@
-"""``roundtable web``: serve the browser app (README's main command runs this through ``make run``)."""
+"""``roundtable web``: serve the browser app (README's main command runs this through ``make run``).
+
+Before the server starts, the facilitator's passcode is made sure of: when neither
+``ROUNDTABLE_FACILITATOR_PASSCODE`` nor a stored one is set, one is generated and printed here,
+once, for whoever runs the server (a visitor of the app can never choose it).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
+
+from agents.settings import Settings
+from graphs.passcode import FacilitatorPasscode
 
 APP = Path(__file__).with_name("web") / "app.py"
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,6 +48,7 @@ def web(
         "--browser.gatherUsageStats=false",
     ]
     typer.echo(f"Roundtable is starting at {url}  (Ctrl+C stops it)")
+    _announce_passcode()
     if open_browser and _has_display():
         threading.Thread(target=_open_when_up, args=(url,), daemon=True).start()
     # run from the repository root so .streamlit/config.toml applies
@@ -48,6 +58,22 @@ def web(
         except KeyboardInterrupt:
             server.terminate()
             raise typer.Exit(0) from None
+
+
+def _announce_passcode() -> None:
+    """Generate the facilitator's passcode if none is set, and say where it comes from."""
+    try:
+        gate = FacilitatorPasscode(Settings())
+    except ValidationError:
+        return  # the app itself reports invalid settings on its pages
+    if gate.from_environment:
+        typer.echo("Facilitator dashboard: passcode from ROUNDTABLE_FACILITATOR_PASSCODE.")
+        return
+    generated = gate.ensure()
+    if generated:
+        typer.echo(f"Facilitator passcode (shown once; `roundtable passcode set` changes it): {generated}")
+    else:
+        typer.echo("Facilitator dashboard: the stored passcode (`roundtable passcode set` changes it).")
 
 
 def _has_display() -> bool:

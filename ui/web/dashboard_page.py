@@ -1,7 +1,9 @@
 """The facilitator's dashboard: create workshops, watch participants live, open and compare sessions, export.
 
-Behind a passcode (``ROUNDTABLE_FACILITATOR_PASSCODE``, or chosen on first use). Only a flag that the
-passcode was given lives in ``st.session_state``; the passcode itself is never kept or shown.
+Behind a passcode that whoever runs the server sets (``ROUNDTABLE_FACILITATOR_PASSCODE``,
+``roundtable passcode set``, or the one ``roundtable web`` prints); a visitor can never choose it.
+Wrong guesses are rate limited (``graphs.passcode``). Only a flag that the passcode was given lives
+in ``st.session_state``; the passcode itself is never kept or shown.
 Participant names and everything they typed are shown as plain text or escaped Markdown.
 """
 
@@ -13,7 +15,7 @@ from datetime import datetime
 import streamlit as st
 
 from agents.settings import Settings
-from graphs.workshops import PASSCODE_MIN, Workshop, WorkshopError, Workshops
+from graphs.workshops import Workshop, WorkshopError, Workshops
 from ui.export import escape_md
 from ui.web.services import get_meetings
 from ui.web.workshop_common import get_passcode, get_workshops, join_link, results_frame, score_columns
@@ -51,37 +53,28 @@ def render() -> None:
 def _passcode_gate() -> None:
     gate = get_passcode()
     if not gate.configured:
-        st.info(
-            "No facilitator passcode is set yet. Choose one now; you will need it to open this dashboard again. "
-            "(To fix it in advance instead, set ROUNDTABLE_FACILITATOR_PASSCODE.)"
+        st.warning(
+            "No facilitator passcode is set on this server, so the dashboard stays locked. "
+            "Whoever runs the server sets one, in a terminal where the app runs:",
+            icon="🔒",
         )
-        with st.form("ws_passcode_setup", enter_to_submit=True):
-            first = st.text_input(
-                "Passcode", type="password", key="ws_new_passcode", help=f"At least {PASSCODE_MIN} characters"
-            )
-            second = st.text_input("Repeat passcode", type="password", key="ws_new_passcode_again")
-            chosen = st.form_submit_button("Set passcode", type="primary")
-        if chosen:
-            if first != second:
-                st.error("The two passcodes differ; type the same one twice.")
-                return
-            try:
-                gate.set(first)
-            except WorkshopError as exc:
-                st.error(escape_md(str(exc)))
-                return
-            st.session_state[UNLOCKED] = True
-            st.rerun()
+        st.code("roundtable passcode set", language=None)
+        st.caption(
+            "Or set ROUNDTABLE_FACILITATOR_PASSCODE in the app's environment. "
+            "Starting the app with `roundtable web` (or `make run`) also generates one and prints it once. "
+            "Then reload this page."
+        )
         return
     with st.form("ws_unlock", enter_to_submit=True):
         passcode = st.text_input("Passcode", type="password", key="ws_passcode")
         unlock = st.form_submit_button("Unlock", type="primary")
     if unlock:
-        if gate.verify(passcode):
+        attempt = gate.attempt(passcode)
+        if attempt.ok:
             st.session_state[UNLOCKED] = True
             st.rerun()
         time.sleep(WRONG_PASSCODE_DELAY)
-        st.error("Wrong passcode.")
+        st.error(attempt.retry_message(time.time()))
 
 
 def _create_form(workshops: Workshops) -> None:

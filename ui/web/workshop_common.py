@@ -14,7 +14,8 @@ import streamlit as st
 from agents.facilitator import rubric
 from agents.settings import Settings
 from graphs import Meetings
-from graphs.workshops import FacilitatorPasscode, ParticipantResult, Workshops
+from graphs.passcode import FacilitatorPasscode
+from graphs.workshops import ParticipantResult, Workshops
 from scenarios import DIMENSIONS
 from ui.web.services import get_meetings, settings_fingerprint
 
