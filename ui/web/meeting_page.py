@@ -1,10 +1,15 @@
 """The meeting room page: pick a scenario and start, or resume the meeting named in the URL.
 
 ``?session=<id>`` resumes a meeting after a refresh or a server restart (the session lives in the
-checkpointer, not in the browser); ``&at=<checkpoint>`` while viewing a rewind point.
+checkpointer, not in the browser); ``&at=<checkpoint>`` while viewing a rewind point. The id is
+the meeting's secret. A workshop participant's meeting never opens here, only through that
+participant's own join link; it reads "not found" like an id that does not exist, with no hint of
+which it was.
 """
 
 from __future__ import annotations
+
+import re
 
 import streamlit as st
 
@@ -15,8 +20,15 @@ from ui.export import escape_md
 from ui.web.doctor_panel import render_doctor
 from ui.web.room import render_room
 from ui.web.services import DIFFICULTY_BADGE, ROLE_AVATAR, get_meetings
+from ui.web.workshop_common import get_workshops
 
 LAST_SESSION = "meeting_last_session"  # (id, title): offered again after visiting another page
+NOT_FOUND = (
+    "No meeting was found for this link. Check that it was copied whole, or start a new meeting. "
+    "If you joined a workshop, open the link you were given when you joined."
+)
+_PLAUSIBLE_ID = re.compile(r"[A-Za-z0-9_.:\-]{1,128}")  # session and checkpoint ids as the app makes them
+POINT_NOT_FOUND = "That point of the meeting was not found; showing the latest instead."
 ENGINE_HELP = {
     "offline": "Offline: the scenario's cards drive the room. No network, no key, deterministic.",
     "llm": "LLM: a model on an OpenAI-compatible endpoint plays each stakeholder (needs a key or base URL).",
@@ -28,11 +40,26 @@ def render() -> None:
     session_id = st.query_params.get("session")
     if session_id:
         _sidebar_for_meeting()
+        if not openable(meetings, session_id):
+            st.title("Meeting room", anchor=False)
+            st.error(NOT_FOUND, icon="🔍")
+            return
+        at = st.query_params.get("at")
+        if at and not (_PLAUSIBLE_ID.fullmatch(at) and meetings.exists(session_id, at=at)):
+            st.warning(POINT_NOT_FOUND, icon="🔍")
+            del st.query_params["at"]
         view = render_room(meetings, session_id, key_prefix="", url_state=True)
         if view is not None:
             st.session_state[LAST_SESSION] = (session_id, view.title)
     else:
         _picker(meetings)
+
+
+def openable(meetings: Meetings, session_id: str) -> bool:
+    """Whether this page may open ``session_id``: a stored meeting that is no workshop participant's."""
+    if not _PLAUSIBLE_ID.fullmatch(session_id):
+        return False  # not one of ours: no need to ask the store about it
+    return meetings.exists(session_id) and get_workshops().owner(session_id) is None
 
 
 def _sidebar_for_meeting() -> None:
@@ -127,10 +154,8 @@ def _resume_box(meetings: Meetings) -> None:
     with st.expander("Resume a meeting by its session id", icon="🔗"):
         sid = st.text_input("Session id", key="resume_id", max_chars=64).strip()
         if st.button("Resume", key="resume_go") and sid:
-            try:
-                meetings.view(sid)
-            except MeetingError as exc:
-                st.error(escape_md(str(exc)))
+            if not openable(meetings, sid):
+                st.error(NOT_FOUND, icon="🔍")
                 return
             st.query_params["session"] = sid
             st.rerun()

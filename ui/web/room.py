@@ -13,6 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 from graphs import MeetingError, Meetings, MeetingView
+from graphs.session import TurnInProgress
 from ui.export import escape_md, to_json, to_markdown
 from ui.web import branches_view
 from ui.web.board_view import render_board
@@ -105,6 +106,7 @@ def _controls(meetings: Meetings, view: MeetingView, nav: RoomNav, error_key: st
         _act(meetings, view, nav, error_key, live, "retry")
     if error:
         st.error(escape_md(error))
+    _unsent(meetings, view, nav, error_key, live, key_prefix)
     if pending:
         if not error:
             st.warning("The replies to your last turn are still pending. Your turn is saved.")
@@ -121,6 +123,28 @@ def _controls(meetings: Meetings, view: MeetingView, nav: RoomNav, error_key: st
         _send(meetings, view, nav, error_key, live, text)
     if st.button("Wrap up", key=f"{key_prefix}wrap_up", icon="🏁", help="End the meeting and get the scorecard"):
         _act(meetings, view, nav, error_key, live, "finish")
+
+
+def _unsent(meetings: Meetings, view: MeetingView, nav: RoomNav, error_key: str, live, key_prefix: str) -> None:
+    """A turn refused because another tab's turn was being answered: shown as typed, to send again."""
+    key = _unsent_key(error_key)
+    text = st.session_state.get(key)
+    if not text or not view.awaiting_person:
+        return
+    with st.container(border=True, key=f"{key_prefix}unsent_box"):
+        st.caption("Your turn was not sent. Here it is as you typed it:")
+        st.text(text, width="stretch")
+        again, drop = st.columns(2)
+        if again.button("Send it now", key=f"{key_prefix}unsent_send", type="primary", icon="📨"):
+            st.session_state.pop(key, None)
+            _send(meetings, view, nav, error_key, live, text)
+        if drop.button("Discard it", key=f"{key_prefix}unsent_drop"):
+            st.session_state.pop(key, None)
+            st.rerun()
+
+
+def _unsent_key(error_key: str) -> str:
+    return error_key.replace("error::", "unsent::", 1)
 
 
 def _finished(view: MeetingView, key_prefix: str) -> None:
@@ -163,6 +187,10 @@ def _send(meetings: Meetings, view: MeetingView, nav: RoomNav, error_key: str, l
     try:
         with answering(view.session_id):
             meetings.send(view.session_id, text, at=nav.at, on_event=replies)
+    except TurnInProgress as exc:  # another tab's turn is being answered: keep what was typed
+        status.update(label="Not sent: another turn is being answered", state="error")
+        st.session_state[error_key] = str(exc)
+        st.session_state[_unsent_key(error_key)] = text
     except MeetingError as exc:
         status.update(label="The replies could not be completed", state="error")
         st.session_state[error_key] = str(exc)
