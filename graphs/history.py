@@ -3,6 +3,11 @@
 Every checkpoint of a session's thread is kept. A point where the meeting waited for the
 person's turn k is a rewind point: answering from it forks the thread, and the old branch stays
 in the history. A branch is a checkpoint no other checkpoint descends from (a leaf).
+
+A redraw must not read the whole history: each turn records the point it was answered from in
+the state (``turn_points``), and branch tips are found from the checkpoints' parent links alone
+(``parent_links``), so only the tips' states are read. Walking ``get_state_history`` remains for
+sessions from before ``turn_points`` and for checkpointers without a parent-link query.
 """
 
 from __future__ import annotations
@@ -43,6 +48,42 @@ def _person_texts(values: dict) -> list[str]:
     return [t["text"] for t in values.get("transcript", []) if t["role"] == "person"]
 
 
+def recorded_rewind_points(values: dict) -> list[RewindPoint] | None:
+    """Rewind points from a branch's own ``turn_points``; None if the session predates them."""
+    recorded = values.get("turn_points")
+    texts = _person_texts(values)
+    if recorded is None or len(recorded) < len(texts):
+        return None
+    by_turn = {p["turn"]: p["checkpoint_id"] for p in recorded}
+    if any(turn not in by_turn for turn in range(1, len(texts) + 1)):
+        return None
+    return [RewindPoint(turn=t, checkpoint_id=by_turn[t], text=texts[t - 1]) for t in range(1, len(texts) + 1)]
+
+
+def parent_links(checkpointer, thread_id: str) -> dict[str, str | None] | None:
+    """checkpoint id -> parent id for a thread's main line, without loading any state.
+
+    A plain query on the checkpoint table of SQLite; None for other checkpointers (the caller
+    walks the history instead).
+    """
+    conn = getattr(checkpointer, "conn", None)
+    lock = getattr(checkpointer, "lock", None)
+    if conn is None or lock is None or type(checkpointer).__name__ != "SqliteSaver":
+        return None
+    with lock:
+        rows = conn.execute(
+            "SELECT checkpoint_id, parent_checkpoint_id FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ''",
+            (thread_id,),
+        ).fetchall()
+    return dict(rows)
+
+
+def tip_ids(links: dict[str, str | None]) -> list[str]:
+    """The checkpoints no other checkpoint descends from."""
+    parents = set(links.values())
+    return [cid for cid in links if cid not in parents]
+
+
 def rewind_points(history: list, tip) -> list[RewindPoint]:
     """For each of the person's turns on the branch ending at ``tip``: the checkpoint waiting for it."""
     by_id = {checkpoint_id(s): s for s in history}
@@ -58,9 +99,12 @@ def rewind_points(history: list, tip) -> list[RewindPoint]:
     return [RewindPoint(turn=r + 1, checkpoint_id=cid, text=texts[r]) for r, cid in sorted(found.items())]
 
 
-def branches(history: list) -> list[Branch]:
-    """Every branch tip of the session, oldest first; ``latest`` marks the one the session resumes."""
-    parents = {_parent_id(s) for s in history}
+def branches(history: list, *, all_tips: bool = False) -> list[Branch]:
+    """Every branch tip of the session, oldest first; ``latest`` marks the one the session resumes.
+
+    ``history`` is every snapshot of the thread, or with ``all_tips`` only the tips' snapshots.
+    """
+    parents = set() if all_tips else {_parent_id(s) for s in history}
     tips = [s for s in history if checkpoint_id(s) not in parents and s.values.get("transcript")]
     tips.sort(key=lambda s: s.created_at or "")
     out = []

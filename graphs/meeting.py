@@ -28,11 +28,16 @@ PERSON = "You"
 SPEAKING = ("engineering", "design", "business")
 
 
-def build_meeting_graph(engines: Engines, scenario_of: Callable[[str], Scenario], checkpointer=None):
-    """Compile the meeting graph. ``scenario_of`` looks a scenario up by id."""
+def build_meeting_graph(engines: Engines, scenario_of: Callable[..., Scenario], checkpointer=None):
+    """Compile the meeting graph. ``scenario_of(id)`` looks a scenario up by id; a session that
+    recorded its scenario's version calls ``scenario_of(id, version)`` to get exactly that one."""
+
+    def _scenario(state: MeetingState) -> Scenario:
+        version = state.get("scenario_version")
+        return scenario_of(state["scenario_id"], version) if version else scenario_of(state["scenario_id"])
 
     def open_meeting(state: MeetingState) -> MeetingState:
-        scenario = scenario_of(state["scenario_id"])
+        scenario = _scenario(state)
         opening = Turn(round=0, speaker=FACILITATOR, role="facilitator", text=opening_text(scenario), intent="open")
         return {
             "transcript": [opening.model_dump()],
@@ -44,19 +49,22 @@ def build_meeting_graph(engines: Engines, scenario_of: Callable[[str], Scenario]
             "scorecard": None,
         }
 
-    def ask_user(state: MeetingState) -> MeetingState:
+    def ask_user(state: MeetingState, config: RunnableConfig) -> MeetingState:
         # interrupt() re-runs this node on resume: nothing may come before it.
         reply = interrupt({"round": state["round"] + 1, "round_limit": state["round_limit"]})
         if reply.get("wrap_up"):
             return {"end_reason": "wrap_up"}
         turn = Turn(round=state["round"] + 1, speaker=PERSON, role="person", text=reply["text"], intent="turn")
         update: MeetingState = {"transcript": [turn.model_dump()], "round": turn.round}
+        waited_at = _resumed_checkpoint(config)
+        if waited_at:  # the point this turn answered: where a rewind to it starts (see graphs.history)
+            update["turn_points"] = [{"turn": turn.round, "checkpoint_id": waited_at}]
         if state.get("closing"):
             update["end_reason"] = "settled"  # the person's closing word after every concern was settled
         return update
 
     def route(state: MeetingState) -> MeetingState:
-        scenario = scenario_of(state["scenario_id"])
+        scenario = _scenario(state)
         reading = _reading(scenario, state)
         speakers = route_speakers(scenario, state["board"], reading)
         return {"speakers": [{"role": s.role, "reason": s.reason} for s in speakers]}
@@ -64,9 +72,7 @@ def build_meeting_graph(engines: Engines, scenario_of: Callable[[str], Scenario]
     def fan_out(state: MeetingState) -> list[Send] | Send | str:
         if engines.one_after_another(state["engine"]):
             return next_colleague(state)
-        sends = [
-            Send("stakeholder", {**state, "speaker": s["role"], "slot": i + 1}) for i, s in enumerate(state["speakers"])
-        ]
+        sends = [Send("stakeholder", _task(state, s["role"], i + 1)) for i, s in enumerate(state["speakers"])]
         return sends or "settle"
 
     def next_colleague(state: MeetingState) -> Send | str:
@@ -78,11 +84,11 @@ def build_meeting_graph(engines: Engines, scenario_of: Callable[[str], Scenario]
         answered = {t["role"] for t in state["transcript"] if t["round"] == state["round"] and t["role"] in SPEAKING}
         for i, s in enumerate(state["speakers"]):
             if s["role"] not in answered:
-                return Send("colleague", {**state, "speaker": s["role"], "slot": i + 1})
+                return Send("colleague", _task(state, s["role"], i + 1))
         return "settle"
 
     def stakeholder(task: StakeholderTask, config: RunnableConfig) -> MeetingState:
-        scenario = scenario_of(task["scenario_id"])
+        scenario = _scenario(task)
         person = scenario.stakeholder(task["speaker"])
         reading = _reading(scenario, task)
         ctx = StakeholderContext(
@@ -135,11 +141,11 @@ def build_meeting_graph(engines: Engines, scenario_of: Callable[[str], Scenario]
             )
             return {"closing": True, "transcript": [prompt.model_dump()]}
         if state.get("coaching"):
-            return _coach(scenario_of(state["scenario_id"]), state)
+            return _coach(_scenario(state), state)
         return {}
 
     def score(state: MeetingState) -> MeetingState:
-        scenario = scenario_of(state["scenario_id"])
+        scenario = _scenario(state)
         card, usage = engines.score(
             state["engine"], scenario, state["transcript"], state["board"], state.get("revealed", [])
         )
@@ -187,6 +193,21 @@ def _coach(scenario: Scenario, state: MeetingState) -> MeetingState:
     hint_id, text = hint
     turn = Turn(round=state["round"], slot=HINT_SLOT, speaker=FACILITATOR, role="facilitator", text=text, intent="hint")
     return {"transcript": [turn.model_dump()], "hints_given": [hint_id]}
+
+
+# what a stakeholder's turn reads: a Send's payload is stored with every checkpoint of its step,
+# so the rest of the state (scorecard, usage, routing, hints, rewind points) stays behind
+TASK_KEYS = ("scenario_id", "scenario_version", "engine", "transcript", "board", "revealed", "round")
+
+
+def _task(state: MeetingState, speaker: str, slot: int) -> StakeholderTask:
+    task: StakeholderTask = {k: state[k] for k in TASK_KEYS if k in state}  # type: ignore[assignment]
+    return {**task, "revealed": state.get("revealed", []), "speaker": speaker, "slot": slot}
+
+
+def _resumed_checkpoint(config: RunnableConfig) -> str | None:
+    """The checkpoint a resumed node runs from (LangGraph's checkpoint map for the root graph)."""
+    return ((config.get("configurable") or {}).get("checkpoint_map") or {}).get("")
 
 
 def _reading(scenario: Scenario, state: MeetingState):

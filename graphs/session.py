@@ -26,10 +26,13 @@ from agents.facilitator import Scorecard
 from agents.settings import Engine, Settings
 from agents.transcript import Turn
 from graphs import history
+from graphs.checkpoint_serde import CompressedSerializer
 from graphs.history import Branch, RewindPoint
 from graphs.meeting import STREAM_TEXT, build_meeting_graph
 from graphs.session_lock import FileSessionLocks, SessionBusy, SessionLocks, ThreadSessionLocks
-from scenarios import Scenario, ScenarioError, ScenarioIssue, load_library
+from scenarios import Scenario
+from scenarios.catalog import ScenarioCatalog
+from scenarios.uploads import UploadStore
 
 
 class MeetingView(BaseModel):
@@ -37,6 +40,7 @@ class MeetingView(BaseModel):
 
     session_id: str
     scenario_id: str
+    scenario_version: str | None = None  # the version the session started with (sessions since uploads were versioned)
     title: str
     engine: str
     engine_label: str
@@ -116,18 +120,31 @@ class Meetings:
         self.settings = settings or Settings()
         self.engines = engines or Engines(self.settings)
         extra = [self.settings.scenarios_dir] if self.settings.scenarios_dir else []
-        extra.append(self.uploads_dir)
-        self.scenarios = scenarios if scenarios is not None else load_library(extra)
+        self.scenarios = (
+            scenarios if scenarios is not None else ScenarioCatalog(extra, uploads=UploadStore(self.uploads_dir))
+        )
         self.checkpointer = checkpointer if checkpointer is not None else sqlite_checkpointer(self.settings)
         self.locks = locks if locks is not None else default_locks(self.settings, self.checkpointer)
         self.graph = build_meeting_graph(self.engines, self.scenario, self.checkpointer)
 
-    def scenario(self, scenario_id: str) -> Scenario:
+    def scenario(self, scenario_id: str, version: str | None = None) -> Scenario:
+        """The scenario ``scenario_id``; with ``version`` (what a session recorded), exactly that one."""
+        if version is not None and isinstance(self.scenarios, ScenarioCatalog):
+            found = self.scenarios.at_version(scenario_id, version)
+            if found is None:
+                raise MeetingError(
+                    f"the scenario '{scenario_id}' this meeting was started with is no longer on this server"
+                )
+            return found
         try:
             return self.scenarios[scenario_id]
         except KeyError:
             known = ", ".join(sorted(self.scenarios)) or "none"
             raise MeetingError(f"unknown scenario '{scenario_id}'; known scenarios: {known}") from None
+
+    def scenario_version(self, scenario_id: str) -> str | None:
+        """The version of ``scenario_id`` a session started now records (None without versioning)."""
+        return self.scenarios.version(scenario_id) if isinstance(self.scenarios, ScenarioCatalog) else None
 
     def start(
         self,
@@ -143,6 +160,7 @@ class Meetings:
         session_id = session_id or new_session_id()
         state = {
             "scenario_id": scenario_id,
+            "scenario_version": self.scenario_version(scenario_id),
             "engine": engine or self.settings.resolved_engine(),
             "coaching": self.settings.coaching if coaching is None else coaching,
         }
@@ -190,24 +208,44 @@ class Meetings:
         return self.checkpointer.get_tuple(self._config(session_id, at)) is not None
 
     def rewind_points(self, session_id: str, *, at: str | None = None) -> list[RewindPoint]:
-        """The points just before each of the person's turns on a branch (the latest by default)."""
+        """The points just before each of the person's turns on a branch (the latest by default).
+
+        Read from the branch's own state (each turn records the point it was answered from), so
+        the cost does not grow with the meeting; sessions from before that walk the history.
+        """
         tip = self._existing(session_id, at)
+        points = history.recorded_rewind_points(tip.values)
+        if points is not None:
+            return points
         return history.rewind_points(list(self.graph.get_state_history(self._config(session_id))), tip)
 
     def branches(self, session_id: str) -> list[Branch]:
-        """Every line the session has taken (one per rewind answered), oldest first."""
-        self._existing(session_id)
-        return history.branches(list(self.graph.get_state_history(self._config(session_id))))
+        """Every line the session has taken (one per rewind answered), oldest first.
 
-    def add_scenario(self, scenario: Scenario, yaml_text: str) -> None:
-        """Keep an uploaded (already validated) scenario under the data dir and offer it from now on."""
-        target = self.uploads_dir / f"{scenario.id}.yaml"
-        if scenario.id in self.scenarios and not target.exists():
-            issue = ScenarioIssue("id", None, f"scenario id '{scenario.id}' is already in the library; choose another")
-            raise ScenarioError(scenario.id, [issue])
-        self.uploads_dir.mkdir(parents=True, exist_ok=True)
-        target.write_text(yaml_text, encoding="utf-8")
-        self.scenarios[scenario.id] = scenario
+        Only the tips' states are read: which checkpoints are tips comes from the parent links.
+        """
+        self._existing(session_id)
+        links = history.parent_links(self.checkpointer, session_id)
+        if links is None:
+            return history.branches(list(self.graph.get_state_history(self._config(session_id))))
+        tips = [self._snapshot(session_id, cid) for cid in history.tip_ids(links)]
+        return history.branches(tips, all_tips=True)
+
+    def add_scenario(self, scenario: Scenario, yaml_text: str) -> str:
+        """Keep an uploaded (already validated) scenario and offer it from now on; returns its version.
+
+        Versions are content-addressed: uploading an id again adds a version, never overwrites one,
+        and sessions keep the version they started with.
+        """
+        if not isinstance(self.scenarios, ScenarioCatalog):
+            raise MeetingError("this server does not keep uploaded scenarios")
+        return self.scenarios.add_upload(scenario, yaml_text)
+
+    def delete_scenario(self, scenario_id: str) -> None:
+        """Stop offering an uploaded scenario; meetings already started on it carry on with their version."""
+        if not isinstance(self.scenarios, ScenarioCatalog) or not self.scenarios.is_upload(scenario_id):
+            raise MeetingError(f"'{scenario_id}' is not an uploaded scenario; only uploads can be deleted")
+        self.scenarios.delete_upload(scenario_id)
 
     @property
     def uploads_dir(self):
@@ -219,10 +257,15 @@ class Meetings:
         engine = values.get("engine", "offline")
         card = values.get("scorecard")
         usage = values.get("usage", {})
+        try:
+            title = self.scenario(values["scenario_id"], values.get("scenario_version")).title
+        except MeetingError:
+            title = f"{values['scenario_id']} (scenario no longer available)"  # the meeting can still be read
         return MeetingView(
             session_id=session_id,
             scenario_id=values["scenario_id"],
-            title=self.scenario(values["scenario_id"]).title,
+            scenario_version=values.get("scenario_version"),
+            title=title,
             engine=engine,
             engine_label=self.engines.describe(engine),
             round=values.get("round", 0),
@@ -356,4 +399,4 @@ def sqlite_checkpointer(settings: Settings):
     # WAL with synchronous=NORMAL: safe against a crashed process, ~10 ms less per commit
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
-    return SqliteSaver(conn)
+    return SqliteSaver(conn, serde=CompressedSerializer())  # see graphs.checkpoint_serde

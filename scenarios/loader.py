@@ -7,7 +7,9 @@ the field is missing, to the mapping that should hold it).
 
 from __future__ import annotations
 
+import os
 import reprlib
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +21,12 @@ from pydantic import BaseModel, ValidationError
 from scenarios.schema import Scenario
 
 MAX_SCENARIO_BYTES = 256 * 1024
+MAX_NESTING = 32  # mappings and lists inside each other; the format needs under 10, PyYAML recurses per level
 LIBRARY_DIR = Path(__file__).parent / "library"
 M = TypeVar("M", bound=BaseModel)
+# libyaml reads a scenario ~15x faster; the pure-Python loader only re-reads text that libyaml
+# rejected, so error messages stay the same wherever libyaml is installed or not
+FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -46,25 +52,55 @@ class ScenarioError(ValueError):
         lines = "\n".join(f"  {source}: {issue}" for issue in self.issues)
         super().__init__(f"invalid scenario {source}:\n{lines}")
 
+    def one_line(self) -> str:
+        """``invalid scenario FILE: line N: field: problem`` when there is one issue, else the full text."""
+        if len(self.issues) == 1:
+            return f"invalid scenario {self.source}: {self.issues[0]}"
+        return str(self)
+
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate one scenario file; raise ScenarioError naming file, field and line."""
-    path = Path(path)
+    return parse_scenario(read_text_file(path), str(path))
+
+
+def read_text_file(path: str | Path, limit: int = MAX_SCENARIO_BYTES, *, kind: str = "file") -> str:
+    """The UTF-8 text of a regular file of at most ``limit`` bytes, or a ScenarioError naming it.
+
+    Directories, devices (``/dev/zero``) and named pipes are refused from their ``stat`` without
+    being opened: opening a pipe blocks until a writer comes. The file is opened non-blocking and
+    read to at most ``limit + 1`` bytes, so a file that lies about its size cannot flood memory.
+    ``kind`` names the file in the messages ("cannot read script: ...").
+    """
     source = str(path)
+
+    def fail(message: str) -> ScenarioError:
+        return ScenarioError(source, [ScenarioIssue("", None, message)])
+
     try:
-        size = path.stat().st_size
+        info = os.stat(path)
     except OSError as exc:
-        raise ScenarioError(source, [ScenarioIssue("", None, f"cannot read file: {exc.strerror}")]) from exc
-    if size > MAX_SCENARIO_BYTES:
-        raise ScenarioError(
-            source,
-            [ScenarioIssue("", None, f"file is {size:,} bytes; a scenario may be at most {MAX_SCENARIO_BYTES:,}")],
-        )
+        raise fail(f"cannot read {kind}: {exc.strerror}") from exc
+    if stat.S_ISDIR(info.st_mode):
+        raise fail("is a directory; give a scenario .yaml file")
+    if not stat.S_ISREG(info.st_mode):
+        raise fail("is not a regular file (a device, pipe or socket); give a scenario .yaml file")
+    if info.st_size > limit:
+        raise fail(f"file is {info.st_size:,} bytes; a scenario may be at most {limit:,}")
     try:
-        text = path.read_text(encoding="utf-8")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # swapped for a pipe since the stat
+                raise fail("is not a regular file (a device, pipe or socket); give a scenario .yaml file")
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise fail(f"cannot read {kind}: {exc.strerror}") from exc
+    if len(data) > limit:
+        raise fail(f"file is over {limit:,} bytes, the most a scenario may be")
+    try:
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ScenarioError(source, [ScenarioIssue("", None, "file is not UTF-8 text")]) from exc
-    return parse_scenario(text, source)
+        raise fail(f"cannot read {kind}: not UTF-8 text" if kind != "file" else "file is not UTF-8 text") from exc
 
 
 def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
@@ -81,7 +117,7 @@ def validate_yaml(model: type[M], text: str, source: str) -> M:
     if not text.strip():
         raise ScenarioError(source, [ScenarioIssue("", None, "file is empty; expected a YAML mapping")])
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = _compose(text, source)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
@@ -89,9 +125,6 @@ def validate_yaml(model: type[M], text: str, source: str) -> M:
         raise ScenarioError(source, [ScenarioIssue("", line, f"not valid YAML: {problem}")]) from exc
     if root is None:
         raise ScenarioError(source, [ScenarioIssue("", None, "file holds no YAML document")])
-    if _has_alias(text):
-        # aliases can expand exponentially ("billion laughs") or refer to themselves; scenarios never need them
-        raise ScenarioError(source, [ScenarioIssue("", None, "anchors and aliases (&name, *name) are not supported")])
     if not isinstance(root, yaml.MappingNode):
         raise ScenarioError(
             source,
@@ -101,7 +134,7 @@ def validate_yaml(model: type[M], text: str, source: str) -> M:
     if duplicates:
         raise ScenarioError(source, duplicates)
     try:
-        data = yaml.safe_load(text)
+        data = _load(text)
     except (yaml.YAMLError, ValueError) as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -153,8 +186,44 @@ def _duplicate_keys(node: yaml.Node, path: tuple) -> Iterable[ScenarioIssue]:
             yield from _duplicate_keys(item, (*path, index))
 
 
-def _has_alias(text: str) -> bool:
-    return any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, Loader=yaml.SafeLoader))
+def _load(text: str):
+    try:
+        return yaml.load(text, Loader=FAST_LOADER)  # a safe loader: plain data only
+    except (yaml.YAMLError, ValueError):
+        if FAST_LOADER is yaml.SafeLoader:
+            raise
+    return yaml.safe_load(text)  # raises with PyYAML's own words
+
+
+def _compose(text: str, source: str) -> yaml.Node | None:
+    try:
+        _check_events(text, source, FAST_LOADER)
+        return yaml.compose(text, Loader=FAST_LOADER)
+    except yaml.YAMLError:
+        if FAST_LOADER is yaml.SafeLoader:
+            raise
+    _check_events(text, source, yaml.SafeLoader)  # raises with PyYAML's own words
+    return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
+def _check_events(text: str, source: str, loader=yaml.SafeLoader) -> None:
+    """Refuse what PyYAML's recursive composer must never see, from the flat event stream.
+
+    Aliases can expand exponentially ("billion laughs") or refer to themselves, and nesting a few
+    hundred levels deep exhausts Python's recursion limit; scenarios need neither.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.AliasEvent):
+            issue = ScenarioIssue("", event.start_mark.line + 1, "anchors and aliases (&name, *name) are not supported")
+            raise ScenarioError(source, [issue])
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_NESTING:
+                message = f"nested more than {MAX_NESTING} levels deep (lists or mappings inside each other)"
+                raise ScenarioError(source, [ScenarioIssue("", event.start_mark.line + 1, message)])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def _issue_from(error: dict, root: yaml.Node) -> ScenarioIssue:

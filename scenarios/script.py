@@ -21,7 +21,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from scenarios.loader import ScenarioError, ScenarioIssue, validate_yaml
+from scenarios.loader import read_text_file, validate_yaml
 from scenarios.schema import Dimension
 
 TurnText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=8000)]
@@ -106,10 +106,7 @@ class CandidateScript(BaseModel):
 def load_script(path: str | Path) -> CandidateScript:
     """Read a script; errors name the file, the field and the line (as for scenarios)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(str(path), [ScenarioIssue("", None, f"cannot read script: {exc}")]) from exc
+    text = read_text_file(path, kind="script")  # a regular file of bounded size: never a pipe, a device or a directory
     script = validate_yaml(CandidateScript, text, str(path))
     if script.name is None:
         script = script.model_copy(update={"name": path.stem.replace("_", "-")})

@@ -7,6 +7,7 @@ import yaml
 
 from scenarios import LIBRARY_DIR, load_library
 from tests.web_app import app, everything, live_markup, open_page, plain
+from ui.web.services import FACILITATOR_UNLOCKED
 
 
 @pytest.fixture(autouse=True)
@@ -14,9 +15,19 @@ def _offline(monkeypatch):
     monkeypatch.setenv("ROUNDTABLE_ENGINE", "offline")
 
 
-def scenarios_page():
-    test = open_page(app(), "scenarios")
+def scenarios_page(*, facilitator: bool = False):
+    test = app()
+    if facilitator:  # as the Facilitator dashboard leaves it once the passcode was given
+        test.session_state[FACILITATOR_UNLOCKED] = True
+    test = open_page(test, "scenarios")
     assert not test.exception, test.exception
+    return test
+
+
+def validated(test, text: str, name: str = "team_chat.yaml"):
+    test.file_uploader(key="scenario_upload").set_value((name, text.encode(), "application/x-yaml"))
+    test.button(key="validate_scenario").click().run()
+    assert not test.error
     return test
 
 
@@ -74,22 +85,37 @@ def test_uploaded_text_is_never_rendered_as_markup(chat_text):
 
 
 def test_a_valid_scenario_is_added_to_the_library_and_can_be_started(chat_text, tmp_path):
-    test = scenarios_page()
-    test.file_uploader(key="scenario_upload").set_value(
-        ("team_chat.yaml", custom_yaml(chat_text).encode(), "application/x-yaml")
-    )
-    test.button(key="validate_scenario").click().run()
-    assert not test.error
+    test = validated(scenarios_page(facilitator=True), custom_yaml(chat_text))
     assert any("Valid" in s.value for s in test.success)
     test.button(key="add_scenario").click().run()
     assert not test.exception and not test.error
     assert any("Added" in s.value for s in test.success)
-    assert (tmp_path / "data" / "scenarios" / "team-chat.yaml").exists()
+    assert list((tmp_path / "data" / "scenarios" / "team-chat").glob("*.yaml"))  # <id>/<version>.yaml
     # the meeting room offers it, also to a fresh process (the file is under the data dir)
     room = app().run()
     assert "team-chat" in room.radio(key="scenario_pick").options or any(
         "Team chat, again" in o for o in room.radio(key="scenario_pick").options
     )
+
+
+def test_adding_to_the_library_needs_the_facilitator_passcode(chat_text, tmp_path):
+    test = validated(scenarios_page(), custom_yaml(chat_text))
+    assert any("Valid" in s.value for s in test.success)  # anyone may validate
+    assert test.button(key="add_scenario").disabled
+    assert any("facilitator passcode" in i.value for i in test.info)
+    assert not (tmp_path / "data" / "scenarios" / "team-chat").exists()
+
+
+def test_the_facilitator_can_delete_an_upload_from_the_library(chat_text, tmp_path):
+    test = validated(scenarios_page(facilitator=True), custom_yaml(chat_text))
+    test.button(key="add_scenario").click().run()
+    test.run()
+    assert not [b for b in test.button if b.key == "delete_chat-system"]  # the built-in library stays
+    test.button(key="delete_team-chat").click().run()
+    assert not test.exception and not test.error
+    assert "Team chat, again" not in everything(test)
+    visitor = scenarios_page()
+    assert not [b for b in visitor.button if (b.key or "").startswith("delete_")]
 
 
 def test_an_id_already_in_the_library_is_refused(chat_text):

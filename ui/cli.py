@@ -2,8 +2,8 @@
 
 roundtable web                        # the browser app (meeting room, scenarios, workshops)
 roundtable play                       # interactive meeting, offline engine unless a key is set
-roundtable run --scenario chat-system --script turns.yaml --json
-roundtable scenarios list | validate PATH...
+roundtable run --scenario chat-system --script turns.yaml --json   # or --scenario my_scenario.yaml
+roundtable scenarios list | validate PATH...     # files, or directories of .yaml files
 roundtable doctor                     # is the model endpoint reachable, which settings work
 roundtable passcode set               # the facilitator dashboard's passcode (asked twice)
 """
@@ -59,7 +59,23 @@ def _meetings(settings: Settings) -> Meetings:
     try:
         return Meetings(settings)
     except ScenarioError as exc:
-        _fail(str(exc))
+        _fail(exc.one_line())
+
+
+def _scenario_arg(meetings: Meetings, value: str) -> str:
+    """``--scenario`` takes an id or a scenario file; a file is offered to this run only."""
+    if not _looks_like_file(value):
+        return value
+    try:
+        scenario = load_scenario(value)
+        meetings.scenarios.register(scenario)
+    except ScenarioError as exc:
+        _fail(exc.one_line())
+    return scenario.id
+
+
+def _looks_like_file(value: str) -> bool:
+    return value.endswith((".yaml", ".yml")) or "/" in value or Path(value).exists()
 
 
 def _fail(message: str, code: int = 2):
@@ -145,7 +161,7 @@ def _pick_scenario(meetings: Meetings) -> str:
 
 @app.command()
 def run(
-    scenario: Annotated[str, typer.Option("--scenario", "-s", help="Scenario id.")],
+    scenario: Annotated[str, typer.Option("--scenario", "-s", help="Scenario id, or a scenario .yaml file.")],
     script: Annotated[Path, typer.Option("--script", help="YAML file: turns: [text, ...]")],
     engine: EngineOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
@@ -158,8 +174,9 @@ def run(
     try:
         turns = load_script(script).turns
     except ScenarioError as exc:
-        _fail(str(exc))
+        _fail(exc.one_line())
     meetings = _meetings(settings)
+    scenario = _scenario_arg(meetings, scenario)
     try:
         view = meetings.start(scenario)
         for text in turns:
@@ -201,7 +218,7 @@ def list_scenarios(as_json: Annotated[bool, typer.Option("--json")] = False) -> 
     try:
         library = load_library([settings.scenarios_dir] if settings.scenarios_dir else [])
     except ScenarioError as exc:
-        _fail(str(exc))
+        _fail(exc.one_line())
     rows = [
         {"id": s.id, "title": s.title, "difficulty": s.difficulty, "round_limit": s.round_limit, "brief": s.brief}
         for s in sorted(library.values(), key=lambda s: s.id)
@@ -216,18 +233,32 @@ def list_scenarios(as_json: Annotated[bool, typer.Option("--json")] = False) -> 
 
 
 @scenarios_app.command("validate")
-def validate(paths: Annotated[list[Path], typer.Argument(help="Scenario YAML files.")]) -> None:
+def validate(paths: Annotated[list[Path], typer.Argument(help="Scenario YAML files, or directories of them.")]) -> None:
     """Check scenario files; every problem names the file, the field and the line."""
     failed = 0
-    for path in paths:
+    for path in _scenario_files(paths):
         try:
             s = load_scenario(path)
-            console.print(f"[green]ok[/] {escape(str(path))}: {escape(s.id)} ({escape(s.title)})")
+            console.print(f"[green]ok[/] {escape(str(path))}: {escape(s.id)} ({escape(s.title)})", soft_wrap=True)
         except ScenarioError as exc:
             failed += 1
-            errors.print(f"[red]invalid[/] {escape(str(exc))}")
+            errors.print(f"[red]{escape(exc.one_line())}[/]", soft_wrap=True)
     if failed:
         raise typer.Exit(1)
+
+
+def _scenario_files(paths: list[Path]) -> list[Path]:
+    """Each path, with a directory replaced by the .yaml/.yml files in it (an empty one is an error)."""
+    files: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            files.append(path)  # load_scenario says what is wrong with anything that is not a file
+            continue
+        found = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
+        if not found:
+            _fail(f"{path}: directory holds no .yaml or .yml files to validate", code=1)
+        files += found
+    return files
 
 
 @app.command()

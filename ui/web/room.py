@@ -72,7 +72,7 @@ def render_room(
             return None
         nav.go(None)  # a stale rewind point: show the latest instead
         view = meetings.view(session_id)
-    scenario = scenario_of(meetings, view.scenario_id)
+    scenario = scenario_of(meetings, view.scenario_id, view.scenario_version)
     _header(view, nav)
 
     main, side = st.columns([2.3, 1], gap="large")
@@ -177,7 +177,7 @@ def _header(view: MeetingView, nav: RoomNav) -> None:
 
 
 def _send(meetings: Meetings, view: MeetingView, nav: RoomNav, error_key: str, live, text: str) -> None:
-    scenario = scenario_of(meetings, view.scenario_id)
+    scenario = scenario_of(meetings, view.scenario_id, view.scenario_version)
     with live:
         with st.chat_message("user", avatar="🙋"):
             st.caption("You")
@@ -206,7 +206,7 @@ def _act(meetings: Meetings, view: MeetingView, nav: RoomNav, error_key: str, li
     with live:
         status = st.status(label, expanded=False)
     method = meetings.finish if action == "finish" else meetings.retry
-    replies = LiveReplies(live, status, scenario_of(meetings, view.scenario_id))
+    replies = LiveReplies(live, status, scenario_of(meetings, view.scenario_id, view.scenario_version))
     try:
         with answering(view.session_id):
             method(view.session_id, at=nav.at, on_event=replies)

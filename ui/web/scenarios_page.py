@@ -4,6 +4,10 @@ Browsing shows what a candidate may know before the meeting (title, difficulty, 
 the room), never a stakeholder's facts or concerns. An uploaded or pasted scenario is validated
 with the same loader as the CLI, so errors name the file, the field and the line. Uploaded text
 is shown only as code or plain text, never as Markdown or HTML.
+
+Anyone may validate a file; adding one to the library, or deleting an upload, needs the
+facilitator's passcode (given on the Facilitator dashboard, for this browser session): the
+library is shared by everyone on the server, workshops included.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from graphs import MeetingError, Meetings
 from scenarios import Scenario, ScenarioError, parse_scenario
 from scenarios.loader import MAX_SCENARIO_BYTES
 from ui.export import escape_md
-from ui.web.services import DIFFICULTY_BADGE, ROLE_AVATAR, get_meetings
+from ui.web.services import DIFFICULTY_BADGE, ROLE_AVATAR, facilitator_unlocked, get_meetings
 
 PENDING_KEY = "scenario_candidate"  # (source name, yaml text) of the last scenario that validated
 
@@ -30,16 +34,34 @@ def render() -> None:
 
 
 def _library(meetings: Meetings) -> None:
-    st.caption(f"{len(meetings.scenarios)} scenarios. Start one from the Meeting room page.")
-    for sid in sorted(meetings.scenarios, key=lambda s: meetings.scenarios[s].title.lower()):
-        s = meetings.scenarios[sid]
+    shown = {sid: s for sid in meetings.scenarios if (s := meetings.scenarios.get(sid)) is not None}
+    st.caption(f"{len(shown)} scenarios. Start one from the Meeting room page.")
+    can_delete = facilitator_unlocked() and hasattr(meetings, "delete_scenario")
+    is_upload = getattr(meetings.scenarios, "is_upload", lambda _sid: False)
+    for sid in sorted(shown, key=lambda s: shown[s].title.lower()):
+        s = shown[sid]
         with st.container(border=True, key=f"library_{sid}"):
             st.subheader(escape_md(s.title), anchor=False)
             st.caption(
                 f"{DIFFICULTY_BADGE.get(s.difficulty, s.difficulty)} · up to {s.round_limit} turns · id {escape_md(sid)}"
+                + (" · uploaded" if is_upload(sid) else "")
             )
             st.text(s.brief, width="stretch")
             st.caption(" · ".join(f"{ROLE_AVATAR.get(p.role, '👤')} {escape_md(p.name)}" for p in s.stakeholders))
+            if can_delete and is_upload(sid):
+                _delete_button(meetings, sid)
+
+
+def _delete_button(meetings: Meetings, scenario_id: str) -> None:
+    if not st.button("Delete", key=f"delete_{scenario_id}", icon="🗑️", help="Remove this upload from the library"):
+        return
+    try:
+        meetings.delete_scenario(scenario_id)
+    except MeetingError as exc:
+        st.error(escape_md(str(exc)))
+        return
+    st.toast(f"Deleted {escape_md(scenario_id)}. Meetings already started with it carry on.")
+    st.rerun()
 
 
 def _add(meetings: Meetings) -> None:
@@ -89,7 +111,10 @@ def _validate(source: str, text: str) -> None:
     try:
         scenario = parse_scenario(text, source)
     except ScenarioError as exc:
-        st.error(f"This scenario cannot be used: {len(exc.issues)} problem(s) found.")
+        if len(exc.issues) == 1:  # one line naming the file, as the CLI prints it
+            st.error(escape_md(exc.one_line()))
+        else:
+            st.error(f"{escape_md(exc.source)}: this scenario cannot be used: {len(exc.issues)} problems found.")
         st.dataframe(
             [
                 {"file": exc.source, "line": issue.line, "field": issue.field or "(file)", "problem": issue.message}
@@ -128,6 +153,14 @@ def _offer(meetings: Meetings, source: str, text: str) -> None:
         return
     if not hasattr(meetings, "add_scenario"):
         st.info("Adding scenarios to the library from the browser is coming soon; for now this only validates.")
+        st.button("Add to library", key="add_scenario", disabled=True)
+        return
+    if not facilitator_unlocked():
+        st.info(
+            "Adding a scenario to the library needs the facilitator passcode: unlock the Facilitator dashboard "
+            "in this browser, then come back. (Validating needs nothing.)",
+            icon="🔒",
+        )
         st.button("Add to library", key="add_scenario", disabled=True)
         return
     if st.button("Add to library", key="add_scenario", icon="📥"):

@@ -13,7 +13,7 @@ import streamlit as st
 from pydantic import SecretStr
 
 from agents.settings import Settings
-from graphs import Meetings
+from graphs import MeetingError, Meetings
 from scenarios import Scenario
 
 ROLE_AVATAR = {
@@ -27,6 +27,8 @@ HINT_AVATAR = "💡"
 ROLE_LABEL = {"engineering": "Engineering", "design": "Design", "business": "Business"}
 STATUS_BADGE = {"open": "🟡 open", "resolved": "🟢 resolved", "escalated": "🔴 escalated"}
 DIFFICULTY_BADGE = {"easy": "🟢 easy", "medium": "🟠 medium", "hard": "🔴 hard"}
+# set by the Facilitator dashboard once this browser session has given the facilitator passcode
+FACILITATOR_UNLOCKED = "ws_facilitator_unlocked"
 
 
 def settings_fingerprint(settings: Settings) -> str:
@@ -91,7 +93,18 @@ def usage_line(usage: dict[str, int], cost_usd: float | None) -> str:
     return line
 
 
-def scenario_of(meetings: Meetings, scenario_id: str) -> Scenario | None:
+def facilitator_unlocked() -> bool:
+    """Whether this browser session has given the facilitator passcode (on the dashboard)."""
+    return bool(st.session_state.get(FACILITATOR_UNLOCKED))
+
+
+def scenario_of(meetings: Meetings, scenario_id: str, version: str | None = None) -> Scenario | None:
+    """The scenario a meeting uses: with its recorded ``version``, exactly the one it started with."""
+    if version is not None and hasattr(meetings, "scenario_version"):
+        try:
+            return meetings.scenario(scenario_id, version)
+        except MeetingError:
+            return None  # a meeting whose scenario is gone still renders, without names
     return meetings.scenarios.get(scenario_id)
 
 
