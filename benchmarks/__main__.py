@@ -4,7 +4,8 @@ Measures (see each module's docstring): the offline turn time including the SQLi
 write, a full 8-turn offline session with scoring, and LLM stakeholder fan-out parallel vs
 sequential with a fixed-latency fake model, and evaluation throughput (N sessions one at a time vs
 at once against a fake OpenAI-compatible server), offline eval in worker processes (2 vs 1, a
-1,000-session suite, memory per worker), and the browser turn (Enter to every reply on
+1,000-session suite, memory per worker), a 60-turn meeting's room redraw and checkpoint KB per
+turn, start time with 300 uploaded scenarios, and the browser turn (Enter to every reply on
 screen in Chromium, against the app started by ``make run``). Targets are printed, never asserted.
 """
 
@@ -35,6 +36,8 @@ KNOBS = {
     "browser_turns": (8, 3),  # turns timed in Chromium
     "browser_explain_turns": (4, 0),  # a second app with server-side timing marks
     "browser_what_if": (True, False),  # a third app with Streamlit's post-script GC off
+    "long_meeting_turns": (60, 30),  # offline turns of the long meeting (redraw and KB per turn)
+    "uploads": (300, 300),  # uploaded scenarios at start
 }
 
 
@@ -59,7 +62,17 @@ def main(argv: list[str] | None = None) -> int:
     log = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
 
     from agents.settings import Settings
-    from benchmarks import browser_turn, eval_workers, fanout, offline_session, offline_turns, reading, throughput
+    from benchmarks import (
+        browser_turn,
+        eval_workers,
+        fanout,
+        long_meeting,
+        offline_session,
+        offline_turns,
+        reading,
+        throughput,
+        uploads,
+    )
     from benchmarks.common import environment, warm_up
     from graphs.session import Meetings
 
@@ -95,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
             sizes=knobs["throughput_sizes"],
             turns=knobs["throughput_turns"],
         )
+        log("4a. a long meeting: room redraw and checkpoint KB per turn; start with 300 uploads ...")
+        results += long_meeting.run(meetings.engines, turns=knobs["long_meeting_turns"])
+        results += uploads.run(uploads=knobs["uploads"])
         meetings.checkpointer.conn.close()
     log("4b. offline eval in worker processes: 2 vs 1, the 1,000-session suite (scaled), memory per worker ...")
     results += eval_workers.run(repeats=knobs["eval_workers_repeats"], suite_repeats=knobs["eval_suite_repeats"])

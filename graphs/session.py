@@ -224,8 +224,9 @@ class Meetings:
 
         Only the tips' states are read: which checkpoints are tips comes from the parent links.
         """
-        self._existing(session_id)
         links = history.parent_links(self.checkpointer, session_id)
+        if not links:
+            self._existing(session_id)  # raises for an unknown session
         if links is None:
             return history.branches(list(self.graph.get_state_history(self._config(session_id))))
         tips = [self._snapshot(session_id, cid) for cid in history.tip_ids(links)]
