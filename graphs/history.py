@@ -63,19 +63,22 @@ def recorded_rewind_points(values: dict) -> list[RewindPoint] | None:
 def parent_links(checkpointer, thread_id: str) -> dict[str, str | None] | None:
     """checkpoint id -> parent id for a thread's main line, without loading any state.
 
-    A plain query on the checkpoint table of SQLite; None for other checkpointers (the caller
-    walks the history instead).
+    A plain query on the checkpoint table of SQLite or PostgreSQL (LangGraph's savers name it and
+    its columns alike); None for other checkpointers (the caller walks the history instead).
     """
-    conn = getattr(checkpointer, "conn", None)
-    lock = getattr(checkpointer, "lock", None)
-    if conn is None or lock is None or type(checkpointer).__name__ != "SqliteSaver":
-        return None
-    with lock:
-        rows = conn.execute(
-            "SELECT checkpoint_id, parent_checkpoint_id FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ''",
-            (thread_id,),
-        ).fetchall()
-    return dict(rows)
+    kind = type(checkpointer).__name__
+    if kind == "SqliteSaver":
+        with checkpointer.lock:
+            rows = checkpointer.conn.execute(_PARENTS.replace("%s", "?"), (thread_id,)).fetchall()
+        return dict(rows)
+    if kind == "PostgresSaver" and hasattr(checkpointer, "_cursor"):
+        with checkpointer._cursor() as cur:
+            cur.execute(_PARENTS, (thread_id,))
+            return {row["checkpoint_id"]: row["parent_checkpoint_id"] for row in cur.fetchall()}
+    return None
+
+
+_PARENTS = "SELECT checkpoint_id, parent_checkpoint_id FROM checkpoints WHERE thread_id = %s AND checkpoint_ns = ''"
 
 
 def tip_ids(links: dict[str, str | None]) -> list[str]:
