@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run play test test-fast bench browser clean
+.PHONY: run play test test-fast bench browser postgres clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e ".[dev,llm-test]"
+	$(BIN)/pip install -q -e ".[dev,llm-test,server]"
 	touch $@ $(VENV)/.installed
 
 # The browser app on the offline engine (no key needed); ARGS="--port 8502" etc. go to `roundtable web`.
@@ -31,7 +31,7 @@ play: $(VENV)/.installed
 ADVERSARIAL_GATE := --min-within 0.81 --max-exploits 0 --max-canned 0 --max-wrongly-settled 4
 
 # Everything CI runs: lint, the fast suite, and the slow integration tests against a real llama.cpp server.
-test: $(VENV)/.installed-test browser
+test: $(VENV)/.installed-test browser postgres
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -m "slow or not slow"
@@ -47,8 +47,16 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; \
 	  else echo "browser tests need Debian's chromium: sudo apt-get install chromium"; fi; }
 
-bench: $(VENV)/.installed-test browser
+bench: $(VENV)/.installed-test browser postgres
 	$(BIN)/python -m benchmarks
+
+# Debian's PostgreSQL for the storage suites and the load benchmark. Nothing runs as a service: the
+# tests and the benchmark start a throwaway cluster from its binaries (tests/postgres_server.py) on a
+# free port, or use ROUNDTABLE_TEST_DATABASE_URL when it is set.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; \
+	  else echo "PostgreSQL tests need Debian's postgresql: sudo apt-get install postgresql"; fi; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

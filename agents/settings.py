@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(default=Path.home() / ".roundtable", description="Where sessions are stored.")
     scenarios_dir: Path | None = Field(default=None, description="Extra folder of scenario YAML files.")
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="postgresql://user:password@host/db: sessions and workshops in PostgreSQL, shared by "
+        "several servers. Unset: SQLite files under the data dir.",
+    )
     coaching: bool = Field(default=False, description="The facilitator may whisper hints during a meeting.")
     facilitator_passcode: SecretStr | None = Field(
         default=None, description="Passcode for the workshop dashboard; unset: chosen on first use."

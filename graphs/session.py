@@ -11,7 +11,6 @@ same moment fails with ``TurnInProgress`` instead of forking the meeting behind 
 from __future__ import annotations
 
 import secrets
-import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Literal
@@ -25,7 +24,7 @@ from agents.errors import ModelError
 from agents.facilitator import Scorecard
 from agents.settings import Engine, Settings
 from agents.transcript import Turn
-from graphs import history
+from graphs import history, storage
 from graphs.checkpoint_serde import CompressedSerializer
 from graphs.history import Branch, RewindPoint
 from graphs.meeting import STREAM_TEXT, build_meeting_graph
@@ -123,7 +122,7 @@ class Meetings:
         self.scenarios = (
             scenarios if scenarios is not None else ScenarioCatalog(extra, uploads=UploadStore(self.uploads_dir))
         )
-        self.checkpointer = checkpointer if checkpointer is not None else sqlite_checkpointer(self.settings)
+        self.checkpointer = checkpointer if checkpointer is not None else default_checkpointer(self.settings)
         self.locks = locks if locks is not None else default_locks(self.settings, self.checkpointer)
         self.graph = build_meeting_graph(self.engines, self.scenario, self.checkpointer)
 
@@ -361,6 +360,8 @@ def default_locks(settings: Settings, checkpointer) -> SessionLocks:
     """Lock files under the data dir, unless the checkpointer lives in this process's memory only."""
     if isinstance(checkpointer, InMemorySaver):
         return ThreadSessionLocks()
+    if storage.is_postgres(settings):
+        return storage.session_locks(settings)  # advisory locks: every server on the database honours them
     return FileSessionLocks(settings.data_dir / "locks")
 
 
@@ -391,13 +392,6 @@ def _events(mode: str, data) -> list[MeetingEvent]:
     return out
 
 
-def sqlite_checkpointer(settings: Settings):
-    """The default checkpointer: one SQLite file under the data dir (fine for one process)."""
-    from langgraph.checkpoint.sqlite import SqliteSaver
-
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(settings.checkpoint_path, check_same_thread=False)
-    # WAL with synchronous=NORMAL: safe against a crashed process, ~10 ms less per commit
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    return SqliteSaver(conn, serde=CompressedSerializer())  # see graphs.checkpoint_serde
+def default_checkpointer(settings: Settings):
+    """PostgreSQL with ``database_url`` (several servers on one database), else one SQLite file under the data dir."""
+    return storage.checkpointer(settings, serde=CompressedSerializer())  # see graphs.checkpoint_serde

@@ -1,8 +1,8 @@
 """Workshop mode: a facilitator opens a workshop, participants join it with a short code, each runs a meeting.
 
 The store records only who joined which workshop and which session is theirs (SQLite under the data
-dir). Status and scores are always read from the meeting itself (``Meetings.view``), never copied
-into these tables, so the dashboard cannot show a stale score.
+dir, or PostgreSQL: ``graphs.storage``). Status and scores are always read from the meeting itself
+(``Meetings.view``), never copied into these tables, so the dashboard cannot show a stale score.
 
 A participant's session id is a 128-bit secret, and their meeting opens only through their own
 join link (``/join?code=…&session=…``): ``owner`` tells the meeting room which sessions are not
@@ -15,8 +15,6 @@ import csv
 import io
 import re
 import secrets
-import sqlite3
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -24,7 +22,9 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from agents.settings import Engine
+from graphs import storage
 from graphs.session import MeetingError, Meetings, MeetingView, new_session_id
+from graphs.storage import DuplicateRow
 from scenarios import DIMENSIONS, Dimension
 
 # No 0/O, 1/I/L: a code read aloud or copied from a projector is typed right the first time.
@@ -125,7 +125,7 @@ def result_of(participant: Participant, view: MeetingView | None) -> Participant
     )
 
 
-_SCHEMA = """
+_SQLITE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS workshops (
     code TEXT PRIMARY KEY,
     name TEXT NOT NULL,
@@ -145,27 +145,27 @@ CREATE TABLE IF NOT EXISTS participants (
     UNIQUE (workshop_code, name_key)
 );
 """
+# The same tables; ``rowid`` is spelled out (SQLite has it implicitly) so both order joins alike.
+_SCHEMA = {
+    "sqlite": _SQLITE_SCHEMA,
+    "postgres": _SQLITE_SCHEMA.replace(
+        "    name TEXT NOT NULL,\n    name_key", "    rowid BIGSERIAL,\n    name TEXT NOT NULL,\n    name_key"
+    ),
+}
 
 
 class Workshops:
     """Create workshops, let participants join and resume, and read everyone's results.
 
-    One instance per process; safe to share between the web server's threads (one connection
-    behind a lock, WAL so readers of the meeting store are not blocked).
+    One instance per process; safe to share between the web server's threads. The tables live
+    beside the meetings: SQLite under the data dir, or PostgreSQL with ``database_url``, where
+    every server on the database sees the same workshops (``graphs.storage``).
     """
 
     def __init__(self, meetings: Meetings, path: Path | None = None):
         self.meetings = meetings
         self.path = path or meetings.settings.data_dir / "workshops.sqlite"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        with self._lock:
-            self._db.executescript(_SCHEMA)
+        self._db = storage.database(meetings.settings, self.path, _SCHEMA)
 
     # --- workshops -------------------------------------------------------------------------------
 
@@ -195,7 +195,7 @@ class Workshops:
                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (code, name, scenario_id, round_limit, engine, int(coaching), datetime.now(UTC).isoformat()),
                 )
-            except sqlite3.IntegrityError:
+            except DuplicateRow:
                 continue  # the code is taken: draw another
             return self.workshop(code)
         raise WorkshopError("Could not find a free join code; try again.")  # pragma: no cover - 31^6 codes
@@ -249,7 +249,7 @@ class Workshops:
                 "INSERT INTO participants (session_id, workshop_code, name, name_key, joined_at) VALUES (?, ?, ?, ?, ?)",
                 (session_id, workshop.code, name, key, datetime.now(UTC).isoformat()),
             )
-        except sqlite3.IntegrityError:  # the same name, joined a moment ago from another browser
+        except DuplicateRow:  # the same name, joined a moment ago from another browser
             raise WorkshopError(f"Someone has just joined as “{name}”. Pick another name.") from None
         try:
             self._start_meeting(workshop, session_id)
@@ -325,16 +325,13 @@ class Workshops:
             return None
 
     def _write(self, sql: str, params: tuple) -> None:
-        with self._lock:
-            self._db.execute(sql, params)
+        self._db.execute(sql, params)
 
-    def _read_one(self, sql: str, params: tuple) -> sqlite3.Row | None:
-        with self._lock:
-            return self._db.execute(sql, params).fetchone()
+    def _read_one(self, sql: str, params: tuple) -> dict | None:
+        return self._db.one(sql, params)
 
-    def _read_all(self, sql: str, params: tuple) -> list[sqlite3.Row]:
-        with self._lock:
-            return self._db.execute(sql, params).fetchall()
+    def _read_all(self, sql: str, params: tuple) -> list[dict]:
+        return self._db.all(sql, params)
 
 
 def _cell(text: str) -> str:
