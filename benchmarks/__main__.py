@@ -33,6 +33,7 @@ KNOBS = {
     "throughput_turns": (4, 2),
     "eval_workers_repeats": (1, 1),  # sessions of each library script, 2 workers vs 1
     "eval_suite_repeats": (10, 2),  # the 1,000-session suite's slice timed (x 40 is the whole suite)
+    "pg_sessions": (100, 20),  # concurrent sessions of 6 turns on two servers sharing PostgreSQL
     "browser_turns": (8, 3),  # turns timed in Chromium
     "browser_explain_turns": (4, 0),  # a second app with server-side timing marks
     "browser_what_if": (True, False),  # a third app with Streamlit's post-script GC off
@@ -69,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         long_meeting,
         offline_session,
         offline_turns,
+        pg_load,
         reading,
         throughput,
         uploads,
@@ -114,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
         meetings.checkpointer.conn.close()
     log("4b. offline eval in worker processes: 2 vs 1, the 1,000-session suite (scaled), memory per worker ...")
     results += eval_workers.run(repeats=knobs["eval_workers_repeats"], suite_repeats=knobs["eval_suite_repeats"])
+    log("4c. two app processes on one PostgreSQL: concurrent sessions, lost/crossed turns, turn latency ...")
+    results += pg_load.run(sessions=knobs["pg_sessions"], turns=6)
     log("5. browser turn latency (app started by `make run`, Chromium) ...")
     results += browser_turn.run(
         turns=knobs["browser_turns"],
