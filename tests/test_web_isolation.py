@@ -110,41 +110,116 @@ def test_a_turn_refused_while_another_tab_is_answered_is_kept_and_can_be_sent_ag
     assert not test.get("button") or "unsent_send" not in [b.key for b in test.button]
 
 
-@pytest.mark.slow
-def test_in_a_browser_a_busy_session_keeps_the_typed_turn_and_a_participants_id_reads_not_found():
-    from playwright.sync_api import expect, sync_playwright
+def test_a_turn_typed_while_another_tabs_replies_are_pending_is_kept_not_dropped():
+    from tests.test_session_concurrency import HeldSend
 
-    from tests.browser import launch_chromium, running_app, wait_settled
+    meetings = store()
+    sid = meetings.start("chat-system").session_id
+    test = app(session=sid).run()  # this tab still offers the input
+    other_tab = HeldSend(meetings, sid, TURN)  # another tab's turn: saved, its replies being written
+    other_tab.start()
+    assert other_tab.inside.wait(60)
+    mine = "Dana, what deadline are we working against?"
+    test.chat_input[0].set_value(mine).run()
+    assert not test.exception
+    assert BUSY_MESSAGE in [plain(e.value) for e in test.error]
+    assert mine in [t.value for t in test.text]
+    other_tab.release.set()
+    other_tab.join(60)
+    test.run()
+    test.button(key="unsent_send").click().run()
+    assert [t.text for t in meetings.view(sid).transcript if t.role == "person"] == [TURN, mine]
+
+
+@pytest.fixture(scope="module")
+def served():
+    """The app as README starts it, Debian's Chromium, and the app's own store read from this process."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import launch_chromium, running_app
     from tests.test_browser_e2e import _require_browser
 
     _require_browser()
     with running_app(env={"ROUNDTABLE_FACILITATOR_PASSCODE": "tea at four"}) as running, sync_playwright() as p:
         meetings = Meetings(Settings(engine="offline", data_dir=running.data_dir))
-        sid = meetings.start("chat-system").session_id
-        ws = Workshops(meetings)
-        ana = ws.join(ws.create("w", "chat-system").code, "Ana")
         chromium = launch_chromium(p)
         try:
-            page = chromium.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-            page.set_default_timeout(90_000)
-
-            page.goto(f"{running.url}/?session={ana.session_id}")
-            expect(page.get_by_text("No meeting was found for this link.")).to_be_visible(timeout=90_000)
-            assert page.get_by_test_id("stException").count() == 0
-            assert page.get_by_placeholder("Your turn…").count() == 0
-
-            page.goto(f"{running.url}/?session={sid}")
-            box = page.get_by_placeholder("Your turn…")
-            with FileSessionLocks(running.data_dir / "locks").hold(sid):  # another server is answering
-                box.fill(TURN)
-                box.press("Enter")
-                expect(page.get_by_text("Another turn in this meeting is being answered")).to_be_visible()
-                expect(page.get_by_test_id("stText").filter(has_text=TURN)).to_be_visible()
-                assert not [t for t in meetings.view(sid).transcript if t.role == "person"]
-            page.get_by_role("button", name="Send it now").click()
-            wait_settled(page, 1, TURN)
-            assert [t.text for t in meetings.view(sid).transcript if t.role == "person"] == [TURN]
-            assert page.get_by_test_id("stException").count() == 0
+            yield running, chromium, meetings
         finally:
             chromium.close()
             meetings.checkpointer.conn.close()
+
+
+def new_tab(chromium):
+    page = chromium.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    page.set_default_timeout(90_000)
+    return page
+
+
+@pytest.mark.slow
+def test_in_a_browser_a_busy_session_keeps_the_typed_turn_and_a_participants_id_reads_not_found(served):
+    from playwright.sync_api import expect
+
+    from tests.browser import wait_settled
+
+    running, chromium, meetings = served
+    sid = meetings.start("chat-system").session_id
+    ws = Workshops(meetings)
+    ana = ws.join(ws.create("w", "chat-system").code, "Ana")
+    page = new_tab(chromium)
+
+    page.goto(f"{running.url}/?session={ana.session_id}")
+    expect(page.get_by_text("No meeting was found for this link.")).to_be_visible(timeout=90_000)
+    assert page.get_by_test_id("stException").count() == 0
+    assert page.get_by_placeholder("Your turn…").count() == 0
+
+    page.goto(f"{running.url}/?session={sid}")
+    box = page.get_by_placeholder("Your turn…")
+    with FileSessionLocks(running.data_dir / "locks").hold(sid):  # another server is answering
+        box.fill(TURN)
+        box.press("Enter")
+        expect(page.get_by_text("Another turn in this meeting is being answered")).to_be_visible()
+        expect(page.get_by_test_id("stText").filter(has_text=TURN)).to_be_visible()
+        assert not [t for t in meetings.view(sid).transcript if t.role == "person"]
+    page.get_by_role("button", name="Send it now").click()
+    wait_settled(page, 1, TURN)
+    assert [t.text for t in meetings.view(sid).transcript if t.role == "person"] == [TURN]
+    assert page.get_by_test_id("stException").count() == 0
+
+
+# A tab is done once nothing is stale and either its turn is in the transcript (captioned "You · turn N",
+# which only the re-render after the replies writes) or the page says another turn was being answered.
+SENT_OR_REFUSED_JS = """({text}) => {
+  if (document.querySelector('[data-stale="true"]')) return false;
+  const norm = s => (s || '').replace(/\\s+/g, ' ').trim();
+  const sent = [...document.querySelectorAll('[data-testid="stChatMessage"]')].some(m =>
+    norm(m.querySelector('[data-testid="stCaptionContainer"]')?.innerText).startsWith('You · turn') &&
+    norm(m.querySelector('[data-testid="stText"]')?.innerText) === norm(text));
+  return sent || document.body.innerText.includes('Another turn in this meeting is being answered');
+}"""
+
+
+@pytest.mark.slow
+def test_in_two_browser_tabs_sending_at_once_no_turn_vanishes(served):
+    from playwright.sync_api import expect
+
+    running, chromium, meetings = served
+    sid = meetings.start("chat-system").session_id
+    tabs = [new_tab(chromium), new_tab(chromium)]
+    texts = [TURN, "Dana, what deadline are we working against, and what happens if we miss it?"]
+    for tab in tabs:
+        tab.goto(f"{running.url}/?session={sid}")
+    for tab, text in zip(tabs, texts, strict=True):
+        tab.get_by_placeholder("Your turn…").fill(text)
+    for tab in tabs:
+        tab.get_by_placeholder("Your turn…").press("Enter")  # both at once, as fast as a browser can
+    for tab, text in zip(tabs, texts, strict=True):  # each tab settles: its turn answered, or refused
+        tab.wait_for_function(SENT_OR_REFUSED_JS, arg={"text": text}, timeout=90_000, polling=100)
+    landed = [t.text for t in meetings.view(sid).transcript if t.role == "person"]
+    assert landed, "at least one turn is answered"
+    assert len(meetings.branches(sid)) == 1  # nothing went to a side branch
+    for tab, text in zip(tabs, texts, strict=True):
+        if text not in landed:  # refused: said so, and what was typed is still on screen
+            expect(tab.get_by_text("Another turn in this meeting is being answered")).to_be_visible()
+            expect(tab.get_by_test_id("stText").filter(has_text=text)).to_be_visible()
+        assert tab.get_by_test_id("stException").count() == 0

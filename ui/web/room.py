@@ -13,7 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 from graphs import MeetingError, Meetings, MeetingView
-from graphs.session import TurnInProgress
+from graphs.session import BUSY_MESSAGE, TurnInProgress
 from ui.export import escape_md, to_json, to_markdown
 from ui.web import branches_view
 from ui.web.board_view import render_board
@@ -96,11 +96,15 @@ def render_room(
 def _controls(meetings: Meetings, view: MeetingView, nav: RoomNav, error_key: str, live, key_prefix: str) -> None:
     """Below the transcript of a running meeting: the last error, retry, the input, wrap up."""
     pending = not view.awaiting_person
+    _keep_typed(view, error_key, key_prefix)
     error = st.session_state.get(error_key)
+    if pending and nav.at is None and is_answering(view.session_id):
+        if error:
+            st.error(escape_md(error))
+        st.info("The room is still answering a turn sent from another tab; refresh in a moment.", icon="⏳")
+        _unsent(meetings, view, nav, error_key, live, key_prefix)
+        return
     if pending and not error and nav.at is None:
-        if is_answering(view.session_id):
-            st.info("The room is still answering your last turn in another tab; refresh in a moment.", icon="⏳")
-            return
         # the run that was answering stopped before the replies (a refresh, a closed tab, a restart):
         # the turn is saved, so pick the replies up from the checkpoint
         _act(meetings, view, nav, error_key, live, "retry")
@@ -129,18 +133,34 @@ def _unsent(meetings: Meetings, view: MeetingView, nav: RoomNav, error_key: str,
     """A turn refused because another tab's turn was being answered: shown as typed, to send again."""
     key = _unsent_key(error_key)
     text = st.session_state.get(key)
-    if not text or not view.awaiting_person:
+    if not text:
         return
     with st.container(border=True, key=f"{key_prefix}unsent_box"):
         st.caption("Your turn was not sent. Here it is as you typed it:")
         st.text(text, width="stretch")
         again, drop = st.columns(2)
-        if again.button("Send it now", key=f"{key_prefix}unsent_send", type="primary", icon="📨"):
+        if again.button(
+            "Send it now",
+            key=f"{key_prefix}unsent_send",
+            type="primary",
+            icon="📨",
+            disabled=not view.awaiting_person,
+            help=None if view.awaiting_person else "Once the replies to the other turn are in",
+        ):
             st.session_state.pop(key, None)
             _send(meetings, view, nav, error_key, live, text)
         if drop.button("Discard it", key=f"{key_prefix}unsent_drop"):
             st.session_state.pop(key, None)
             st.rerun()
+
+
+def _keep_typed(view: MeetingView, error_key: str, key_prefix: str) -> None:
+    """A turn typed while the page still offered the input, arriving after another tab's turn started:
+    the input is not drawn this run (replies are pending), so its text is kept to send again."""
+    typed = st.session_state.get(f"{key_prefix}chat_input")
+    if typed and not view.awaiting_person:
+        st.session_state[_unsent_key(error_key)] = typed
+        st.session_state[error_key] = BUSY_MESSAGE
 
 
 def _unsent_key(error_key: str) -> str:
