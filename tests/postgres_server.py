@@ -82,15 +82,24 @@ def running_postgres() -> Iterator[str]:
             _wait_ready(url, server, root / "server.log")
             yield url
         finally:
-            server.send_signal(signal.SIGINT)  # "fast" shutdown: open connections are cut, nothing is kept anyway
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            _stop(server, data)
             log.close()
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _stop(server: subprocess.Popen, data: Path) -> None:
+    """A "fast" shutdown (open connections are cut; nothing is kept anyway), signalled to the postmaster
+    itself: ``runuser`` between us and it may not pass a signal on."""
+    try:
+        os.kill(int((data / "postmaster.pid").read_text().split()[0]), signal.SIGINT)
+    except (OSError, ValueError, IndexError):
+        server.send_signal(signal.SIGINT)
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def _run_as() -> str | None:
@@ -134,6 +143,9 @@ def _wait_ready(url: str, server: subprocess.Popen, log: Path) -> None:
 
 
 if __name__ == "__main__":
+    import sys
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # `kill PID` stops the server and deletes it too
     with running_postgres() as url:
         print(f"{URL_ENV}={url}", flush=True)
         try:
