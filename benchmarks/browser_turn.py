@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import WARMUP_TURN, Result, candidate_scripts, median, percentile
+from benchmarks.common import WARMUP_TURN, Result, candidate_scripts, median, percentile, print_results
 
 TARGET_MS = 1000.0
 TURNS_PER_MEETING = 4
@@ -263,10 +263,7 @@ def main() -> int:
     args = parser.parse_args()
     started = time.perf_counter()
     results = run(turns=3 if args.quick else 8, explain_turns=3 if args.quick else 4, what_if=not args.quick)
-    for r in results:
-        print(f"{r.title}: {r.summary}  [{r.target}{'' if r.met is None else ' met' if r.met else ' NOT met'}]")
-        for note in r.notes:
-            print(f"    {note}")
+    print_results(results)
     print(f"whole run {time.perf_counter() - started:.0f} s")
     return 0
 

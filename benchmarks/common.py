@@ -46,6 +46,20 @@ class Result:
         return asdict(self)
 
 
+def print_results(results: list[Result], width: int = 44) -> None:
+    """A benchmark's lines as its own ``main`` prints them: title, summary, whether the target was met, notes."""
+    for r in results:
+        met = "" if r.met is None else f"  [{r.target} {'met' if r.met else 'NOT met'}]"
+        print(f"{r.title:{width}} {r.summary}{met}")
+        for note in r.notes:
+            print(f"{'':{width}} note: {note}")
+
+
+def load_average() -> float:
+    """The 1-minute load average, reported beside each timing: the machine is shared."""
+    return round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else float("nan")
+
+
 def percentile(values: list[float], q: float) -> float:
     """Linear-interpolated percentile (q in 0..100) of a non-empty list."""
     xs = sorted(values)

@@ -25,12 +25,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import Result
+from benchmarks.common import Result, load_average, print_results
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "scenarios" / "scripts"
 TARGET_SPEEDUP = 1.8
 TARGET_1000_S = 300.0
+_LOADS: list[float] = []  # the 1-minute load average after each run, in order
 
 
 def _suite(folder: Path, repeats: int) -> Path:
@@ -48,6 +49,7 @@ def _eval(suite: Path, jobs: int, out: Path) -> tuple[float, dict]:
     t0 = time.perf_counter()
     done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600)
     wall = time.perf_counter() - t0
+    _LOADS.append(load_average())
     if done.returncode not in (0, 1):
         raise RuntimeError(f"eval exited {done.returncode}: {done.stderr[-500:] or done.stdout[-500:]}")
     return wall, json.loads((out / "summary.json").read_text(encoding="utf-8"))
@@ -71,7 +73,10 @@ def run(*, repeats: int = 1, suite_repeats: int = 10) -> list[Result]:
                 target=f">= {TARGET_SPEEDUP:g}x",
                 met=speedup >= TARGET_SPEEDUP,
                 metrics={"sessions": n, "one_worker_s": round(one_s, 2), "two_workers_s": round(two_s, 2)},
-                notes=["whole command in a fresh process each: start-up, reading indexes, meetings, reports"],
+                notes=[
+                    "whole command in a fresh process each: start-up, reading indexes, meetings, reports",
+                    f"load average after -j 1: {_LOADS[-2]}, after -j 2: {_LOADS[-1]} (2 cores, shared)",
+                ],
             )
         ]
         big = _suite(tmp, suite_repeats)
@@ -87,7 +92,10 @@ def run(*, repeats: int = 1, suite_repeats: int = 10) -> list[Result]:
                 target=f"< {TARGET_1000_S:.0f} s",
                 met=scaled < TARGET_1000_S,
                 metrics={"sessions": sessions, "wall_s": round(wall, 1), "per_1000_s": round(scaled, 1)},
-                notes=[f"the library's {n} scripts x {suite_repeats}; scenarios/suites/library-1000.yaml is x 40"],
+                notes=[
+                    f"the library's {n} scripts x {suite_repeats}; scenarios/suites/library-1000.yaml is x 40",
+                    f"load average after the run: {_LOADS[-1]}",
+                ],
             )
         )
         workers = summary.get("workers") or two.get("workers") or []
@@ -109,11 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--suite-repeats", type=int, default=10, help="sessions of each script in the suite timed")
     p.add_argument("--full", action="store_true", help="time the whole 1,000-session suite (25 x 40)")
     args = p.parse_args(argv)
-    for r in run(repeats=args.repeats, suite_repeats=40 if args.full else args.suite_repeats):
-        met = "" if r.met is None else f"  [{'met' if r.met else 'NOT met'}]"
-        print(f"{r.title:44} {r.summary}{met}")
-        for note in r.notes:
-            print(f"{'':44} note: {note}")
+    print_results(run(repeats=args.repeats, suite_repeats=40 if args.full else args.suite_repeats))
     return 0
 
 

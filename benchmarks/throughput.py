@@ -32,7 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import SCENARIO, Result, candidate_scripts
+from benchmarks.common import SCENARIO, Result, candidate_scripts, print_results
 from benchmarks.fake_openai_server import serve_process
 
 TARGET_EFFICIENCY = 0.8
@@ -147,10 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--turns", type=int, default=TURNS)
     p.add_argument("--checkpointer", choices=["memory", "sqlite"], default="memory")
     args = p.parse_args(argv)
-    for r in run(latency=args.latency, sizes=tuple(args.sizes), turns=args.turns, checkpointer=args.checkpointer):
-        print(f"{r.title:38} {r.summary}  [{'met' if r.met else 'NOT met'}]")
-        for note in r.notes:
-            print(f"{'':38} note: {note}")
+    print_results(
+        run(latency=args.latency, sizes=tuple(args.sizes), turns=args.turns, checkpointer=args.checkpointer), 38
+    )
     return 0
 
 
