@@ -51,6 +51,14 @@ def backend_settings(storage_backend, tmp_path) -> Settings:
     return Settings(engine="offline", data_dir=tmp_path / "data")
 
 
+@pytest.fixture
+def meetings(library, backend_settings):
+    """Offline meetings on the library, on this test's storage backend."""
+    from graphs import Meetings
+
+    return Meetings(backend_settings, scenarios=library)
+
+
 @pytest.fixture(scope="session")
 def postgres_url():
     """A real PostgreSQL server for the session (``tests.postgres_server``); skipped where none can

@@ -9,8 +9,6 @@ of state a stakeholder's reply does not read.
 
 from __future__ import annotations
 
-import pytest
-
 from agents.settings import Settings
 from graphs import Meetings, history
 from graphs.checkpoint_serde import CompressedSerializer
@@ -21,11 +19,6 @@ TURNS = [
     "Dana, what deadline are we working against?",
     "Priya, how many messages a second at peak, and how fast is that growing?",
 ]
-
-
-@pytest.fixture
-def meetings(library, tmp_path) -> Meetings:
-    return Meetings(Settings(engine="offline", data_dir=tmp_path / "data"), scenarios=library)
 
 
 def _held(meetings: Meetings, turns=TURNS) -> str:

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from agents.settings import Settings
 from graphs import Meetings
 from graphs.session import BUSY_MESSAGE, MeetingError, TurnInProgress
 from graphs.session_lock import FileSessionLocks, SessionBusy
@@ -25,11 +24,6 @@ ROOT = Path(__file__).resolve().parents[1]
 FIRST = "Marco, who are the people using this day to day, and what do they need from chat?"
 SECOND = "Dana, what deadline are we working against?"
 WAIT_S = 60
-
-
-@pytest.fixture
-def meetings(library, tmp_path) -> Meetings:
-    return Meetings(Settings(engine="offline", data_dir=tmp_path / "data"), scenarios=library)
 
 
 def person_turns(meetings: Meetings, session_id: str) -> list[str]:

@@ -14,11 +14,6 @@ TURNS = [
 ]
 
 
-@pytest.fixture
-def meetings(library, tmp_path) -> Meetings:
-    return Meetings(Settings(engine="offline", data_dir=tmp_path / "data"), scenarios=library)
-
-
 def _person(view) -> list[str]:
     return [t.text for t in view.transcript if t.role == "person"]
 
